@@ -1,0 +1,35 @@
+# Shoplet — run `make help` for the targets.
+SHELL := /bin/bash
+GO    ?= go
+PKGS  ?= ./...
+BIN   := bin/shoplet
+VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
+
+.DEFAULT_GOAL := help
+
+help: ## List the targets
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*?## "}{printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}'
+
+build: ## Build bin/shoplet
+	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/shoplet
+
+run: build ## Start Shoplet on embedded defaults (SQLite in ./data, in-process Redis)
+	./$(BIN) serve
+
+test: ## Run every test (PostgreSQL/Redis when SHOPLET_TEST_POSTGRES_URL/SHOPLET_TEST_REDIS_URL are set, else SQLite and in-process Redis)
+	$(GO) test -count=1 -timeout 20m $(PKGS)
+
+test-race: ## Run the tests with the race detector
+	$(GO) test -race -count=1 -timeout 30m $(PKGS)
+
+bench: ## Run the Go benchmarks (see README for the load-test commands)
+	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+
+vet: ## go vet and gofmt check
+	$(GO) vet $(PKGS)
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)
+
+migrate: build ## Apply migrations to SHOPLET_DATABASE_URL (or the embedded SQLite)
+	./$(BIN) migrate up
+
+.PHONY: help build run test test-race bench vet migrate

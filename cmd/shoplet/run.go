@@ -1,0 +1,286 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/caarlos0/env/v11"
+	"github.com/shoplet/shoplet/pkg/secretbox"
+	"github.com/shoplet/shoplet/tenant"
+	"github.com/shoplet/shoplet/tenant/app"
+	webadmin "github.com/shoplet/shoplet/web-admin"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+// Config is read from SHOPLET_* environment variables. Every field has a
+// default that runs the embedded setup (SQLite, in-process Redis).
+type Config struct {
+	Env                string        `env:"ENV" envDefault:"development"` // development | production
+	Addr               string        `env:"ADDR" envDefault:"127.0.0.1:8080"`
+	BaseURL            string        `env:"BASE_URL"` // public console URL; default http://<addr>
+	DataDir            string        `env:"DATA_DIR" envDefault:"./data"`
+	DatabaseURL        string        `env:"DATABASE_URL"`         // default: SQLite in DATA_DIR
+	MigrateDatabaseURL string        `env:"MIGRATE_DATABASE_URL"` // schema owner; default DATABASE_URL
+	MigrateOnStart     bool          `env:"MIGRATE_ON_START" envDefault:"true"`
+	AllowRLSBypass     bool          `env:"ALLOW_RLS_BYPASS" envDefault:"false"`
+	RedisURL           string        `env:"REDIS_URL"` // empty: in-process Redis
+	RedisPrefix        string        `env:"REDIS_PREFIX" envDefault:"shoplet:"`
+	Queue              string        `env:"QUEUE" envDefault:"shoplet"`
+	MasterKey          string        `env:"MASTER_KEY"` // base64 32 bytes; development generates one in DATA_DIR
+	MasterKeyID        string        `env:"MASTER_KEY_ID" envDefault:"k1"`
+	AccessTTL          time.Duration `env:"ACCESS_TTL" envDefault:"15m"`
+	RefreshTTL         time.Duration `env:"REFRESH_TTL" envDefault:"720h"`
+	LoginMaxFailures   int           `env:"LOGIN_MAX_FAILURES" envDefault:"5"`
+	LoginLockFor       time.Duration `env:"LOGIN_LOCK_FOR" envDefault:"15m"`
+	LoginMaxPerIP      int           `env:"LOGIN_MAX_PER_IP" envDefault:"30"`
+	EnforcerCacheSize  int           `env:"ENFORCER_CACHE_SIZE" envDefault:"10000"`
+	DBMaxConns         int           `env:"DB_MAX_CONNS" envDefault:"32"`
+	Worker             string        `env:"WORKER" envDefault:"auto"` // auto | inline | off
+	WorkerConcurrency  int           `env:"WORKER_CONCURRENCY" envDefault:"8"`
+	TrustedProxies     []string      `env:"TRUSTED_PROXIES"`
+	LogLevel           string        `env:"LOG_LEVEL" envDefault:"info"`
+}
+
+// String prints the configuration with secrets masked.
+func (c Config) String() string {
+	mask := func(s string) string {
+		if s == "" {
+			return ""
+		}
+		return "[set]"
+	}
+	return fmt.Sprintf("env=%s addr=%s data_dir=%s database=%s redis=%s master_key=%s worker=%s",
+		c.Env, c.Addr, c.DataDir, redactURL(c.DatabaseURL), redactURL(c.RedisURL), mask(c.MasterKey), c.Worker)
+}
+
+func redactURL(s string) string {
+	if i := strings.Index(s, "@"); i > 0 {
+		if j := strings.Index(s, "://"); j > 0 && j < i {
+			return s[:j+3] + "***" + s[i:]
+		}
+	}
+	return s
+}
+
+const usage = `shoplet — multi-tenant WeChat mini-program storefront builder
+
+Usage:
+  shoplet serve            run the API (and the worker in-process when SHOPLET_WORKER=inline, or auto with embedded Redis)
+  shoplet worker           run background jobs only
+  shoplet migrate up       apply database migrations
+  shoplet admin create --email E --password P [--name N]
+                           create a platform operator account
+  shoplet version
+
+Configuration is read from SHOPLET_* environment variables; see README.md.
+`
+
+func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	var cfg Config
+	if err := env.ParseWithOptions(&cfg, env.Options{Prefix: "SHOPLET_", Environment: environ(getenv)}); err != nil {
+		return err
+	}
+	log := newLogger(cfg.LogLevel, stdout)
+	switch args[0] {
+	case "version":
+		fmt.Fprintln(stdout, version)
+		return nil
+	case "migrate":
+		if len(args) < 2 || args[1] != "up" {
+			return errors.New("usage: shoplet migrate up")
+		}
+		ac, err := appConfig(cfg, log)
+		if err != nil {
+			return err
+		}
+		return app.Migrate(ctx, ac, log)
+	case "serve":
+		return serve(ctx, cfg, log, stdout)
+	case "worker":
+		return worker(ctx, cfg, log)
+	case "admin":
+		return admin(ctx, cfg, log, args[1:], stdout)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	return fmt.Errorf("unknown command %q\n\n%s", args[0], usage)
+}
+
+// environ turns getenv into the map caarlos0/env reads, for SHOPLET_* only.
+func environ(getenv func(string) string) map[string]string {
+	m := map[string]string{}
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(k, "SHOPLET_") {
+			m[k] = getenv(k)
+		}
+	}
+	return m
+}
+
+func newLogger(level string, w io.Writer) *slog.Logger {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		l = slog.LevelInfo
+	}
+	return slog.New(tenant.LogHandler{Handler: slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l})})
+}
+
+func appConfig(cfg Config, log *slog.Logger) (app.Config, error) {
+	if cfg.DatabaseURL == "" {
+		cfg.DatabaseURL = "file:" + filepath.Join(cfg.DataDir, "shoplet.db")
+	}
+	if cfg.BaseURL == "" {
+		cfg.BaseURL = "http://" + cfg.Addr
+	}
+	key, err := masterKey(cfg, log)
+	if err != nil {
+		return app.Config{}, err
+	}
+	if cfg.Env == "production" && cfg.RedisURL == "" {
+		return app.Config{}, errors.New("SHOPLET_REDIS_URL is required in production (the embedded Redis keeps nothing across restarts)")
+	}
+	return app.Config{
+		DatabaseURL: cfg.DatabaseURL, MigrateDatabaseURL: cfg.MigrateDatabaseURL, MigrateOnStart: cfg.MigrateOnStart,
+		AllowRLSBypass: cfg.AllowRLSBypass || cfg.Env != "production", RedisURL: cfg.RedisURL, RedisPrefix: cfg.RedisPrefix,
+		Queue: cfg.Queue, DataDir: cfg.DataDir, MasterKeyID: cfg.MasterKeyID, MasterKey: key, AccessTTL: cfg.AccessTTL,
+		RefreshTTL: cfg.RefreshTTL, LoginMaxFailures: cfg.LoginMaxFailures, LoginLockFor: cfg.LoginLockFor, LoginMaxPerIP: cfg.LoginMaxPerIP,
+		EnforcerCacheSize: cfg.EnforcerCacheSize, DBMaxConns: cfg.DBMaxConns, BaseURL: cfg.BaseURL, WorkerConcurrency: cfg.WorkerConcurrency,
+		TrustedProxies: cfg.TrustedProxies, Version: version, Console: webadmin.FS(), Log: log,
+	}, nil
+}
+
+// masterKey returns the configured key, or in development a key generated
+// once and kept in DATA_DIR/master.key.
+func masterKey(cfg Config, log *slog.Logger) ([]byte, error) {
+	if cfg.MasterKey != "" {
+		return secretbox.ParseKey(cfg.MasterKey)
+	}
+	if cfg.Env == "production" {
+		return nil, errors.New("SHOPLET_MASTER_KEY is required in production (32 random bytes, base64): it seals every store's WeChat and WeChat Pay secrets")
+	}
+	path := filepath.Join(cfg.DataDir, "master.key")
+	if b, err := os.ReadFile(path); err == nil {
+		log.Warn("!!! DEVELOPMENT MASTER KEY in use (" + path + "); set SHOPLET_MASTER_KEY before storing real secrets")
+		return secretbox.ParseKey(strings.TrimSpace(string(b)))
+	}
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(path, []byte(base64.StdEncoding.EncodeToString(key)+"\n"), 0o600); err != nil {
+		return nil, err
+	}
+	log.Warn("!!! GENERATED A DEVELOPMENT MASTER KEY at " + path + ": secrets sealed with it are only as safe as that file; set SHOPLET_MASTER_KEY in production")
+	return key, nil
+}
+
+func serve(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) error {
+	ac, err := appConfig(cfg, log)
+	if err != nil {
+		return err
+	}
+	a, err := app.New(ctx, ac)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	inline := cfg.Worker == "inline" || (cfg.Worker == "auto" && a.Redis.Embedded())
+	if inline {
+		if err := a.StartWorker(); err != nil {
+			return err
+		}
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: a.API.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	log.Info("shoplet is running", "url", "http://"+ln.Addr().String(), "openapi", "http://"+ln.Addr().String()+"/openapi.json",
+		"worker_inline", inline, "config", cfg.String())
+	fmt.Fprintf(stdout, "\n  Shoplet is running at http://%s  (API docs: /openapi.json)\n\n", ln.Addr().String())
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case <-ctx.Done():
+	case err := <-errc:
+		return err
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return srv.Shutdown(sctx)
+}
+
+func worker(ctx context.Context, cfg Config, log *slog.Logger) error {
+	ac, err := appConfig(cfg, log)
+	if err != nil {
+		return err
+	}
+	if cfg.RedisURL == "" {
+		return errors.New("the worker needs SHOPLET_REDIS_URL: with the embedded Redis, run the worker inside serve")
+	}
+	a, err := app.New(ctx, ac)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	if err := a.StartWorker(); err != nil {
+		return err
+	}
+	log.Info("worker running", "queue", cfg.Queue)
+	<-ctx.Done()
+	return nil
+}
+
+func admin(ctx context.Context, cfg Config, log *slog.Logger, args []string, stdout io.Writer) error {
+	if len(args) == 0 || args[0] != "create" {
+		return errors.New("usage: shoplet admin create --email E --password P [--name N]")
+	}
+	fs := flag.NewFlagSet("admin create", flag.ContinueOnError)
+	email := fs.String("email", "", "operator email")
+	password := fs.String("password", "", "operator password (at least 10 characters)")
+	name := fs.String("name", "Platform operator", "display name")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if *email == "" || len(*password) < 10 {
+		return errors.New("--email and a --password of at least 10 characters are required")
+	}
+	ac, err := appConfig(cfg, log)
+	if err != nil {
+		return err
+	}
+	a, err := app.New(ctx, ac)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	acc, err := a.Auth.CreateAccount(ctx, strings.ToLower(*email), *password, *name, true)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "operator %s created (id %s)\n", acc.Email, acc.ID)
+	return nil
+}

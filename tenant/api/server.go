@@ -1,0 +1,369 @@
+package api
+
+import (
+	"context"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/redis/go-redis/v9"
+	"github.com/shoplet/shoplet/pkg/db"
+	"github.com/shoplet/shoplet/pkg/errs"
+	"github.com/shoplet/shoplet/pkg/ids"
+	"github.com/shoplet/shoplet/tenant"
+	"github.com/shoplet/shoplet/tenant/access"
+	"github.com/shoplet/shoplet/tenant/audit"
+	"github.com/shoplet/shoplet/tenant/catalog"
+	"github.com/shoplet/shoplet/tenant/files"
+	"github.com/shoplet/shoplet/tenant/onboard"
+	"github.com/shoplet/shoplet/tenant/settings"
+)
+
+// Deps is everything the API calls. cmd/shoplet builds it.
+type Deps struct {
+	Log       *slog.Logger
+	DB        *db.DB
+	T         *tenant.Store
+	Redis     redis.UniversalClient
+	Auth      *onboard.Auth
+	Stores    *onboard.Stores
+	Agencies  *onboard.Agencies
+	Platform  *onboard.Platform
+	Enforcers *access.Enforcers
+	Audit     *audit.Log
+	Files     *files.Store
+	Catalog   *catalog.Service
+	Settings  *settings.Service
+	Registry  *prometheus.Registry
+	// Console is the built web console (index.html at its root); nil serves none.
+	Console fs.FS
+	Version string
+	// TrustedProxies lists proxies whose X-Forwarded-For is believed.
+	TrustedProxies []string
+}
+
+// Server is the HTTP API.
+type Server struct {
+	Deps
+	log    *slog.Logger
+	engine *gin.Engine
+	routes []Route
+	reqs   *prometheus.CounterVec
+	lat    *prometheus.HistogramVec
+}
+
+// Auth levels of a route.
+const (
+	Public   = "public"   // no sign-in
+	User     = "user"     // any signed-in account
+	Operator = "operator" // platform operators
+	Store    = "store"    // staff or a granted agency of the store in :store, with Obj/Act
+)
+
+// Route is one endpoint: how it is registered, authorised and documented.
+type Route struct {
+	Method  string
+	Path    string // gin syntax, e.g. /api/v1/stores/:store/products/:product
+	Summary string
+	Tag     string
+	Auth    string
+	Obj     string // for Store routes: the object and action checked with Casbin
+	Act     string
+	In      any // request body type (JSON), or nil
+	Out     any // response type, or nil for 204
+	Query   []QueryParam
+	// Multipart lists the form fields of a multipart upload.
+	Multipart []string
+	Status    int // success status; 200 when zero
+	Handler   gin.HandlerFunc
+}
+
+// QueryParam documents a query parameter.
+type QueryParam struct {
+	Name, Type, Description string
+}
+
+// New builds the server and its routes.
+func New(d Deps) *Server {
+	gin.SetMode(gin.ReleaseMode)
+	s := &Server{Deps: d, log: d.Log}
+	s.reqs = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "shoplet_http_requests_total", Help: "HTTP requests by route and status."},
+		[]string{"method", "route", "status"})
+	s.lat = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "shoplet_http_request_duration_seconds", Help: "HTTP latency by route.",
+		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5}}, []string{"method", "route"})
+	if d.Registry != nil {
+		d.Registry.MustRegister(s.reqs, s.lat)
+	}
+	e := gin.New()
+	e.ContextWithFallback = true
+	_ = e.SetTrustedProxies(d.TrustedProxies)
+	e.Use(s.recover, s.observe)
+	s.routes = s.buildRoutes()
+	for _, r := range s.routes {
+		e.Handle(r.Method, r.Path, s.chain(r)...)
+	}
+	e.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
+	e.GET("/readyz", s.ready)
+	if d.Registry != nil {
+		e.GET("/metrics", gin.WrapH(promhttp.HandlerFor(d.Registry, promhttp.HandlerOpts{})))
+	}
+	e.GET("/openapi.json", s.openapi)
+	e.NoRoute(s.noRoute)
+	s.engine = e
+	return s
+}
+
+// Handler returns the http.Handler.
+func (s *Server) Handler() http.Handler { return s.engine }
+
+// Routes returns the route table (for the OpenAPI document and tests).
+func (s *Server) Routes() []Route { return s.routes }
+
+// Engine exposes the gin engine to tests that list registered routes.
+func (s *Server) Engine() *gin.Engine { return s.engine }
+
+func (s *Server) chain(r Route) []gin.HandlerFunc {
+	switch r.Auth {
+	case Public:
+		return []gin.HandlerFunc{r.Handler}
+	case User:
+		return []gin.HandlerFunc{s.authenticate(false), r.Handler}
+	case Operator:
+		return []gin.HandlerFunc{s.authenticate(true), r.Handler}
+	case Store:
+		return []gin.HandlerFunc{s.storeAccess(r.Obj, r.Act), r.Handler}
+	}
+	panic("route " + r.Path + " has no auth level")
+}
+
+const (
+	keyRequestID = "shoplet.request_id"
+	keySession   = "shoplet.session"
+	keyPrincipal = "shoplet.principal"
+)
+
+func requestID(c *gin.Context) string { return c.GetString(keyRequestID) }
+
+func (s *Server) recover(c *gin.Context) {
+	defer func() {
+		if v := recover(); v != nil {
+			s.log.ErrorContext(c.Request.Context(), "panic", "panic", v, "route", c.FullPath())
+			s.fail(c, errs.Wrap(errs.E(errs.Internal, "panic", "panic"), "panic"))
+		}
+	}()
+	c.Next()
+}
+
+// observe sets the request id, logs one line per request and records metrics.
+func (s *Server) observe(c *gin.Context) {
+	start := time.Now()
+	rid := c.GetHeader("X-Request-Id")
+	if rid == "" || len(rid) > 64 {
+		rid = ids.Token(12)
+	}
+	c.Set(keyRequestID, rid)
+	c.Header("X-Request-Id", rid)
+	c.Request = c.Request.WithContext(tenant.WithActor(c.Request.Context(), tenant.Actor{RequestID: rid, IP: c.ClientIP()}))
+	c.Next()
+	route := c.FullPath()
+	if route == "" {
+		route = "unmatched"
+	}
+	status := c.Writer.Status()
+	d := time.Since(start)
+	s.reqs.WithLabelValues(c.Request.Method, route, statusClass(status)).Inc()
+	s.lat.WithLabelValues(c.Request.Method, route).Observe(d.Seconds())
+	level := slog.LevelInfo
+	if status >= 500 {
+		level = slog.LevelError
+	}
+	s.log.Log(c.Request.Context(), level, "http", "method", c.Request.Method, "route", route, "status", status,
+		"duration_ms", float64(d.Microseconds())/1000, "ip", c.ClientIP())
+}
+
+func statusClass(st int) string {
+	return string(rune('0'+st/100)) + "xx"
+}
+
+func (s *Server) ready(c *gin.Context) {
+	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
+	defer cancel()
+	checks := gin.H{}
+	ok := true
+	if err := s.DB.Ping(ctx); err != nil {
+		checks["database"], ok = err.Error(), false
+	} else {
+		checks["database"] = "ok"
+	}
+	if err := s.Redis.Ping(ctx).Err(); err != nil {
+		checks["redis"], ok = err.Error(), false
+	} else {
+		checks["redis"] = "ok"
+	}
+	st := http.StatusOK
+	if !ok {
+		st = http.StatusServiceUnavailable
+	}
+	c.JSON(st, gin.H{"ready": ok, "checks": checks})
+}
+
+func (s *Server) noRoute(c *gin.Context) {
+	p := c.Request.URL.Path
+	if s.Console != nil && c.Request.Method == http.MethodGet && !strings.HasPrefix(p, "/api/") {
+		s.serveConsole(c)
+		return
+	}
+	s.fail(c, errs.E(errs.NotFound, "no_route", "no such endpoint"))
+}
+
+func bearer(c *gin.Context) string {
+	h := c.GetHeader("Authorization")
+	if len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
+		return strings.TrimSpace(h[7:])
+	}
+	return ""
+}
+
+var errNoToken = errs.E(errs.Unauthenticated, "missing_token", "sign in and send the access token as Authorization: Bearer <token>")
+
+// authenticate resolves the session. Operator routes answer 404 to anyone
+// else, so their existence is not advertised.
+func (s *Server) authenticate(operator bool) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		tok := bearer(c)
+		if tok == "" {
+			s.fail(c, errNoToken)
+			return
+		}
+		sess, err := onboard.ParseSession(s.Redis.Get(c.Request.Context(), s.Auth.SessionKey(tok)))
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		if operator && !sess.Operator {
+			s.fail(c, errs.E(errs.NotFound, "no_route", "no such endpoint"))
+			return
+		}
+		s.setSession(c, sess, "", "")
+		c.Next()
+	}
+}
+
+func (s *Server) setSession(c *gin.Context, sess onboard.Session, tid, agencyID string) {
+	c.Set(keySession, sess)
+	ctx := c.Request.Context()
+	a := tenant.ActorFrom(ctx)
+	a.AccountID, a.AgencyID, a.Operator = sess.AccountID, agencyID, false
+	ctx = tenant.WithActor(ctx, a)
+	if tid != "" {
+		ctx = tenant.WithTenant(ctx, tid)
+	}
+	c.Request = c.Request.WithContext(ctx)
+}
+
+func session(c *gin.Context) onboard.Session {
+	v, _ := c.Get(keySession)
+	s, _ := v.(onboard.Session)
+	return s
+}
+
+func principal(c *gin.Context) access.Principal {
+	v, _ := c.Get(keyPrincipal)
+	p, _ := v.(access.Principal)
+	return p
+}
+
+var errStoreNotFound = errs.NotFoundf("store")
+
+// storeAccess authenticates and authorises a store route in one Redis round
+// trip (session and the store's policy version, pipelined) plus an in-memory
+// Casbin check. A store the account has no role in answers 404, exactly like a
+// store that does not exist.
+func (s *Server) storeAccess(obj, act string) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		tok := bearer(c)
+		if tok == "" {
+			s.fail(c, errNoToken)
+			return
+		}
+		tid := c.Param("store")
+		ctx := c.Request.Context()
+		pipe := s.Redis.Pipeline()
+		sessCmd := pipe.Get(ctx, s.Auth.SessionKey(tok))
+		var verCmd *redis.StringCmd
+		if ids.Valid(tid) {
+			verCmd = pipe.Get(ctx, s.Enforcers.VersionKey(tid))
+		}
+		_, _ = pipe.Exec(ctx) // redis.Nil on either key is normal; each command carries its own error
+		sess, err := onboard.ParseSession(sessCmd)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		if verCmd == nil {
+			s.fail(c, errStoreNotFound)
+			return
+		}
+		version, err := access.ParseVersion(verCmd)
+		if err != nil {
+			s.fail(c, errs.Wrap(err, "policy version"))
+			return
+		}
+		p, ok, err := s.Enforcers.Resolve(ctx, tid, version, sess.AccountID, func() ([]string, error) {
+			return s.Agencies.Of(ctx, sess.AccountID)
+		})
+		if err != nil {
+			s.fail(c, errs.Wrap(err, "resolve principal"))
+			return
+		}
+		if !ok {
+			s.fail(c, errStoreNotFound)
+			return
+		}
+		allowed, err := s.Enforcers.Enforce(ctx, tid, version, p.Subject, obj, act)
+		if err != nil {
+			s.fail(c, errs.Wrap(err, "enforce"))
+			return
+		}
+		if !allowed {
+			s.fail(c, errs.E(errs.Forbidden, "permission_denied", "your role ("+p.Role+") cannot "+act+" "+obj+" in this store"))
+			return
+		}
+		if act == access.Write && p.Status == onboard.StatusSuspended {
+			s.fail(c, errs.E(errs.Forbidden, "store_suspended", "this store is suspended by the platform; changes are not possible until it is restored"))
+			return
+		}
+		c.Set(keyPrincipal, p)
+		s.setSession(c, sess, tid, p.AgencyID)
+		c.Next()
+	}
+}
+
+// ctx is the request context, carrying tenant and actor.
+func ctx(c *gin.Context) context.Context { return c.Request.Context() }
+
+func (s *Server) ok(c *gin.Context, status int, v any) {
+	if v == nil {
+		c.Status(http.StatusNoContent)
+		return
+	}
+	c.JSON(status, v)
+}
+
+// Page is the shape of every list response.
+type Page[T any] struct {
+	Items      []T    `json:"items"`
+	NextCursor string `json:"next_cursor"`
+}
+
+func page[T any](items []T, next string) Page[T] {
+	if items == nil {
+		items = []T{}
+	}
+	return Page[T]{Items: items, NextCursor: next}
+}

@@ -1,0 +1,228 @@
+// Package app assembles Shoplet from its parts: database, Redis, queue, the
+// tenant domains and the HTTP API. cmd/shoplet fills Config from the
+// environment; end-to-end tests build the same App with test services.
+package app
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/url"
+	"path/filepath"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/shoplet/shoplet/migrations"
+	"github.com/shoplet/shoplet/pkg/blob"
+	"github.com/shoplet/shoplet/pkg/db"
+	"github.com/shoplet/shoplet/pkg/kv"
+	"github.com/shoplet/shoplet/pkg/mail"
+	"github.com/shoplet/shoplet/pkg/secretbox"
+	"github.com/shoplet/shoplet/tenant"
+	"github.com/shoplet/shoplet/tenant/access"
+	"github.com/shoplet/shoplet/tenant/api"
+	"github.com/shoplet/shoplet/tenant/audit"
+	"github.com/shoplet/shoplet/tenant/catalog"
+	"github.com/shoplet/shoplet/tenant/files"
+	"github.com/shoplet/shoplet/tenant/jobs"
+	"github.com/shoplet/shoplet/tenant/onboard"
+	"github.com/shoplet/shoplet/tenant/settings"
+)
+
+// Config is everything App needs. Defaults are filled by cmd/shoplet.
+type Config struct {
+	DatabaseURL        string
+	MigrateDatabaseURL string // the schema owner; empty means DatabaseURL
+	MigrateOnStart     bool
+	AllowRLSBypass     bool // permit running as a role that ignores row-level security
+	RedisURL           string // empty starts an in-process Redis
+	RedisPrefix        string
+	Queue              string
+	DataDir            string
+	MasterKeyID        string
+	MasterKey          []byte
+	AccessTTL          time.Duration
+	RefreshTTL         time.Duration
+	LoginMaxFailures   int
+	LoginLockFor       time.Duration
+	LoginMaxPerIP      int
+	EnforcerCacheSize  int
+	DBMaxConns         int
+	BaseURL            string
+	WorkerConcurrency  int
+	TrustedProxies     []string
+	Version            string
+	Console            fs.FS
+	Log                *slog.Logger
+	// Mail overrides where mail goes (tests); nil writes it to the log.
+	Mail mail.Sender
+}
+
+// App is a running Shoplet.
+type App struct {
+	Cfg       Config
+	Log       *slog.Logger
+	DB        *db.DB
+	Redis     *kv.Conn
+	T         *tenant.Store
+	Queue     *jobs.Queue
+	Mux       *jobs.Mux
+	Auth      *onboard.Auth
+	Stores    *onboard.Stores
+	Agencies  *onboard.Agencies
+	Platform  *onboard.Platform
+	Enforcers *access.Enforcers
+	Access    *access.Store
+	Audit     *audit.Log
+	Files     *files.Store
+	Catalog   *catalog.Service
+	Settings  *settings.Service
+	API       *api.Server
+	Registry  *prometheus.Registry
+	worker    *jobs.Worker
+}
+
+// Migrate applies migrations as the schema owner and grants the application
+// role its data privileges (when the two differ).
+func Migrate(ctx context.Context, cfg Config, log *slog.Logger) error {
+	dsn := cfg.MigrateDatabaseURL
+	if dsn == "" {
+		dsn = cfg.DatabaseURL
+	}
+	d, err := db.Open(dsn, db.Options{MaxOpenConns: 2})
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	applied, err := db.Migrate(ctx, d, migrations.FS)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	if len(applied) > 0 {
+		log.Info("migrations applied", "files", applied)
+	}
+	if role := appRole(cfg); role != "" {
+		if err := db.GrantApp(ctx, d, role); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// appRole is the application's PostgreSQL user when it differs from the migrator's.
+func appRole(cfg Config) string {
+	if cfg.MigrateDatabaseURL == "" || db.DialectOf(cfg.DatabaseURL) != db.Postgres {
+		return ""
+	}
+	a, err1 := url.Parse(cfg.DatabaseURL)
+	m, err2 := url.Parse(cfg.MigrateDatabaseURL)
+	if err1 != nil || err2 != nil || a.User == nil {
+		return ""
+	}
+	if m.User != nil && m.User.Username() == a.User.Username() {
+		return ""
+	}
+	return a.User.Username()
+}
+
+// New opens everything and builds the API. It does not start the worker.
+func New(ctx context.Context, cfg Config) (*App, error) {
+	log := cfg.Log
+	if log == nil {
+		log = slog.Default()
+	}
+	a := &App{Cfg: cfg, Log: log}
+	if cfg.MigrateOnStart {
+		if err := Migrate(ctx, cfg, log); err != nil {
+			return nil, err
+		}
+	}
+	var err error
+	if a.DB, err = db.Open(cfg.DatabaseURL, db.Options{MaxOpenConns: cfg.DBMaxConns}); err != nil {
+		return nil, err
+	}
+	if bypass, err := db.CanBypassRLS(ctx, a.DB); err != nil {
+		a.Close()
+		return nil, err
+	} else if bypass && !cfg.AllowRLSBypass {
+		a.Close()
+		return nil, fmt.Errorf("the database role in SHOPLET_DATABASE_URL bypasses row-level security (superuser or BYPASSRLS); " +
+			"connect as an ordinary role (see README) or set SHOPLET_ALLOW_RLS_BYPASS=true for development")
+	} else if bypass {
+		log.Warn("!!! the application's database role bypasses row-level security: tenant isolation rests on application scoping alone")
+	}
+	if a.T, err = tenant.NewStore(a.DB); err != nil {
+		a.Close()
+		return nil, err
+	}
+	if a.Redis, err = kv.Open(ctx, cfg.RedisURL); err != nil {
+		a.Close()
+		return nil, err
+	}
+	if a.Redis.Embedded() {
+		log.Warn("using the embedded in-process Redis: sessions and queued jobs are lost on restart; set SHOPLET_REDIS_URL in production")
+	}
+	box, err := secretbox.New(cfg.MasterKeyID, cfg.MasterKey)
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
+	rdb := a.Redis.Client
+	if a.Enforcers, err = access.NewEnforcers(a.T, rdb, cfg.RedisPrefix, cfg.EnforcerCacheSize); err != nil {
+		a.Close()
+		return nil, err
+	}
+	a.Queue = jobs.NewQueue(a.Redis.Options, cfg.Queue)
+	out := cfg.Mail
+	if out == nil {
+		out = mail.Log{L: log}
+	}
+	a.Mux = jobs.NewMux(log)
+	a.Mux.Handle(jobs.TypeMail, jobs.HandleMail(out))
+
+	a.Access = &access.Store{T: a.T}
+	a.Audit = &audit.Log{T: a.T}
+	a.Files = &files.Store{T: a.T, Blob: blob.Disk{Root: filepath.Join(cfg.DataDir, "files")}}
+	a.Auth = &onboard.Auth{T: a.T, R: rdb, Prefix: cfg.RedisPrefix, AccessTTL: cfg.AccessTTL, RefreshTTL: cfg.RefreshTTL,
+		MaxFailures: cfg.LoginMaxFailures, LockFor: cfg.LoginLockFor, MaxPerIP: cfg.LoginMaxPerIP}
+	a.Stores = &onboard.Stores{T: a.T, Access: a.Access, Enforcer: a.Enforcers, Audit: a.Audit, Files: a.Files,
+		Mail: jobs.MailSender{Q: a.Queue}, BaseURL: cfg.BaseURL}
+	a.Agencies = &onboard.Agencies{T: a.T, R: rdb, Prefix: cfg.RedisPrefix, Auth: a.Auth}
+	a.Platform = &onboard.Platform{S: a.Stores}
+	a.Catalog = &catalog.Service{T: a.T, Audit: a.Audit, Biz: a.Stores, Images: a.Files}
+	a.Settings = &settings.Service{T: a.T, Box: box, Audit: a.Audit, Entity: a.Stores}
+	a.Registry = prometheus.NewRegistry()
+	a.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	a.API = api.New(api.Deps{Log: log, DB: a.DB, T: a.T, Redis: rdb, Auth: a.Auth, Stores: a.Stores, Agencies: a.Agencies,
+		Platform: a.Platform, Enforcers: a.Enforcers, Audit: a.Audit, Files: a.Files, Catalog: a.Catalog, Settings: a.Settings,
+		Registry: a.Registry, Console: cfg.Console, Version: cfg.Version, TrustedProxies: cfg.TrustedProxies})
+	return a, nil
+}
+
+// StartWorker runs the asynq worker in this process.
+func (a *App) StartWorker() error {
+	n := a.Cfg.WorkerConcurrency
+	if n <= 0 {
+		n = 4
+	}
+	a.worker = jobs.NewWorker(a.Redis.Options, a.Cfg.Queue, n, a.Log)
+	return a.worker.Start(a.Mux)
+}
+
+// Close stops the worker and closes connections.
+func (a *App) Close() {
+	if a.worker != nil {
+		a.worker.Shutdown()
+	}
+	if a.Queue != nil {
+		a.Queue.Close()
+	}
+	if a.Redis != nil {
+		a.Redis.Close()
+	}
+	if a.DB != nil {
+		a.DB.Close()
+	}
+}

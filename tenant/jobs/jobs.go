@@ -1,0 +1,153 @@
+// Package jobs runs background work on asynq. Every task carries the tenant it
+// works for; enqueueing without a tenant fails, and the handler restores the
+// tenant (and a request id for the logs) before the work runs.
+package jobs
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
+	"github.com/shoplet/shoplet/pkg/ids"
+	"github.com/shoplet/shoplet/pkg/mail"
+	"github.com/shoplet/shoplet/tenant"
+)
+
+// Task types.
+const (
+	TypeMail = "mail:send"
+)
+
+// envelope wraps every payload with its tenant.
+type envelope struct {
+	TenantID  string          `json:"tenant_id"`
+	RequestID string          `json:"request_id,omitempty"`
+	Payload   json.RawMessage `json:"payload"`
+}
+
+// Queue enqueues tasks.
+type Queue struct {
+	Client *asynq.Client
+	Name   string // asynq queue name
+}
+
+// NewQueue opens a client on the Redis described by opts.
+func NewQueue(opts *redis.Options, name string) *Queue {
+	return &Queue{Client: asynq.NewClient(redisOpt(opts)), Name: name}
+}
+
+func redisOpt(o *redis.Options) asynq.RedisClientOpt {
+	return asynq.RedisClientOpt{Addr: o.Addr, Username: o.Username, Password: o.Password, DB: o.DB, TLSConfig: o.TLSConfig}
+}
+
+// Enqueue schedules typ with payload for the tenant in ctx.
+func (q *Queue) Enqueue(ctx context.Context, typ string, payload any, opts ...asynq.Option) (*asynq.TaskInfo, error) {
+	tid, ok := tenant.FromContext(ctx)
+	if !ok {
+		return nil, tenant.ErrNoTenant
+	}
+	p, err := json.Marshal(payload)
+	if err != nil {
+		return nil, err
+	}
+	b, err := json.Marshal(envelope{TenantID: tid, RequestID: tenant.ActorFrom(ctx).RequestID, Payload: p})
+	if err != nil {
+		return nil, err
+	}
+	opts = append([]asynq.Option{asynq.Queue(q.Name), asynq.MaxRetry(10), asynq.Timeout(2 * time.Minute)}, opts...)
+	return q.Client.EnqueueContext(ctx, asynq.NewTask(typ, b), opts...)
+}
+
+// Close closes the client.
+func (q *Queue) Close() error { return q.Client.Close() }
+
+// Handler does one task's work in the tenant's context.
+type Handler func(ctx context.Context, payload json.RawMessage) error
+
+// Mux routes task types to handlers and restores each task's tenant.
+type Mux struct {
+	m   *asynq.ServeMux
+	log *slog.Logger
+}
+
+// NewMux returns an empty mux.
+func NewMux(log *slog.Logger) *Mux { return &Mux{m: asynq.NewServeMux(), log: log} }
+
+// Handle registers h for typ.
+func (m *Mux) Handle(typ string, h Handler) {
+	m.m.HandleFunc(typ, func(ctx context.Context, t *asynq.Task) error {
+		var env envelope
+		if err := json.Unmarshal(t.Payload(), &env); err != nil {
+			return fmt.Errorf("%w: bad envelope: %v", asynq.SkipRetry, err)
+		}
+		if env.TenantID == "" {
+			return fmt.Errorf("%w: task %s has no tenant", asynq.SkipRetry, typ)
+		}
+		rid := env.RequestID
+		if rid == "" {
+			rid = "job-" + ids.Token(6)
+		}
+		ctx = tenant.WithActor(tenant.WithTenant(ctx, env.TenantID), tenant.Actor{RequestID: rid})
+		err := h(ctx, env.Payload)
+		if err != nil {
+			m.log.WarnContext(ctx, "job failed", "type", typ, "err", err)
+		}
+		return err
+	})
+}
+
+// Worker processes tasks until Shutdown.
+type Worker struct{ srv *asynq.Server }
+
+// NewWorker builds a worker on queue name. Poll intervals are short so a
+// development machine sees jobs run promptly.
+func NewWorker(opts *redis.Options, name string, concurrency int, log *slog.Logger) *Worker {
+	srv := asynq.NewServer(redisOpt(opts), asynq.Config{
+		Concurrency:              concurrency,
+		Queues:                   map[string]int{name: 1},
+		TaskCheckInterval:        200 * time.Millisecond,
+		DelayedTaskCheckInterval: time.Second,
+		Logger:                   asynqLogger{log},
+		LogLevel:                 asynq.WarnLevel,
+	})
+	return &Worker{srv: srv}
+}
+
+// Start begins processing with mux.
+func (w *Worker) Start(m *Mux) error { return w.srv.Start(m.m) }
+
+// Shutdown waits for running tasks, then stops.
+func (w *Worker) Shutdown() { w.srv.Shutdown() }
+
+type asynqLogger struct{ l *slog.Logger }
+
+func (a asynqLogger) Debug(args ...any) { a.l.Debug(fmt.Sprint(args...), "component", "asynq") }
+func (a asynqLogger) Info(args ...any)  { a.l.Info(fmt.Sprint(args...), "component", "asynq") }
+func (a asynqLogger) Warn(args ...any)  { a.l.Warn(fmt.Sprint(args...), "component", "asynq") }
+func (a asynqLogger) Error(args ...any) { a.l.Error(fmt.Sprint(args...), "component", "asynq") }
+func (a asynqLogger) Fatal(args ...any) { a.l.Error(fmt.Sprint(args...), "component", "asynq") }
+
+// MailSender sends mail through the queue, so a slow or failing mail server
+// never fails the request that sent it; the job retries with back-off.
+type MailSender struct{ Q *Queue }
+
+// Send enqueues m for the tenant in ctx.
+func (s MailSender) Send(ctx context.Context, m mail.Message) error {
+	_, err := s.Q.Enqueue(ctx, TypeMail, m)
+	return err
+}
+
+// HandleMail delivers queued mail through out.
+func HandleMail(out mail.Sender) Handler {
+	return func(ctx context.Context, payload json.RawMessage) error {
+		var m mail.Message
+		if err := json.Unmarshal(payload, &m); err != nil {
+			return fmt.Errorf("%w: %v", asynq.SkipRetry, err)
+		}
+		return out.Send(ctx, m)
+	}
+}
