@@ -36,7 +36,7 @@ type Config struct {
 	DatabaseURL        string
 	MigrateDatabaseURL string // the schema owner; empty means DatabaseURL
 	MigrateOnStart     bool
-	AllowRLSBypass     bool // permit running as a role that ignores row-level security
+	AllowRLSBypass     bool   // permit running as a role that ignores row-level security
 	RedisURL           string // empty starts an in-process Redis
 	RedisPrefix        string
 	Queue              string

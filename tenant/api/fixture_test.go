@@ -1,0 +1,156 @@
+package api_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/shoplet/shoplet/tenant"
+	"github.com/shoplet/shoplet/tenant/apptest"
+)
+
+// world is two stores with one of everything in A, an agency that still has
+// a grant on A, and one whose grant was revoked.
+type world struct {
+	e                *apptest.Env
+	ownerA, ownerB   *apptest.Client
+	staffA           *apptest.Client // catalog manager of A
+	agencyUser       *apptest.Client // member of agency X (granted admin on A)
+	revokedUser      *apptest.Client // member of agency R (grant on A revoked)
+	A, B             string
+	objs             map[string]string // path param -> one of A's objects
+	agencyX, agencyR string
+}
+
+func newWorld(t *testing.T, e *apptest.Env) *world {
+	w := &world{e: e, objs: map[string]string{}}
+	w.ownerA = e.SignUp("owner@a.example")
+	w.ownerB = e.SignUp("owner@b.example")
+	w.A = w.ownerA.CreateStore("store-a", "overseas", "apparel", "food")
+	w.B = w.ownerB.CreateStore("store-b", "mainland", "apparel")
+	a := "/api/v1/stores/" + w.A
+
+	// staff via invitation
+	w.ownerA.Must(201, "POST", a+"/invitations", map[string]string{"email": "staff@a.example", "role": "catalog_manager"})
+	w.staffA = e.SignUp("staff@a.example")
+	tok := inviteToken(t, e, "staff@a.example", 1)
+	w.staffA.Must(200, "POST", "/api/v1/invitations/accept", map[string]string{"token": tok})
+	w.objs["account"] = w.staffA.ID
+	inv := w.ownerA.Must(201, "POST", a+"/invitations", map[string]string{"email": "later@a.example", "role": "viewer"}).Map(t)
+	w.objs["invitation"] = inv["id"].(string)
+
+	// agencies
+	w.agencyUser = e.SignUp("ops@agency-x.example")
+	w.agencyX = w.agencyUser.Must(201, "POST", "/api/v1/agencies", map[string]string{"name": "Agency X"}).Map(t)["id"].(string)
+	w.ownerA.Must(201, "POST", a+"/agency-grants", map[string]string{"agency_id": w.agencyX, "role": "admin"})
+	w.objs["agency"] = w.agencyX
+	w.revokedUser = e.SignUp("ops@agency-r.example")
+	w.agencyR = w.revokedUser.Must(201, "POST", "/api/v1/agencies", map[string]string{"name": "Agency R"}).Map(t)["id"].(string)
+	w.ownerA.Must(201, "POST", a+"/agency-grants", map[string]string{"agency_id": w.agencyR, "role": "admin"})
+	w.revokedUser.Must(200, "GET", a, nil)
+	w.ownerA.Must(204, "DELETE", a+"/agency-grants/"+w.agencyR, nil)
+
+	// catalog
+	cat := w.ownerA.Must(201, "POST", a+"/categories", map[string]any{"name": "Tops"}).Map(t)
+	w.objs["category"] = cat["id"].(string)
+	img := w.ownerA.Upload(a+"/images", nil, "a.png", pngBytes())
+	if img.Status != 201 {
+		t.Fatalf("upload: %s", img.Body)
+	}
+	w.objs["file"] = img.Map(t)["id"].(string)
+	p := w.ownerA.Must(201, "POST", a+"/products", sampleProduct(w.objs["category"], w.objs["file"])).Map(t)
+	w.objs["product"] = p["id"].(string)
+	w.objs["sku"] = p["skus"].([]any)[0].(map[string]any)["id"].(string)
+	doc := w.ownerA.Upload(a+"/documents", map[string]string{"category": "food", "doc_type": "trademark_certificate"}, "tm.pdf", pdfBytes())
+	if doc.Status != 201 {
+		t.Fatalf("document: %s", doc.Body)
+	}
+	w.ownerA.Must(200, "PUT", a+"/settings/miniprogram", map[string]any{"app_id": "wx0123456789abcdef", "app_secret": strings.Repeat("ab", 16)})
+	return w
+}
+
+func sampleProduct(categoryID, imageID string) map[string]any {
+	p := map[string]any{
+		"title": "Logo T-shirt", "business_category": "apparel",
+		"specs": []map[string]any{{"name": "size", "values": []string{"S", "M"}}},
+		"skus": []map[string]any{
+			{"spec": map[string]string{"size": "S"}, "price": 9900, "stock": 5},
+			{"spec": map[string]string{"size": "M"}, "price": 9900, "stock": 1},
+		},
+	}
+	if categoryID != "" {
+		p["category_id"] = categoryID
+	}
+	if imageID != "" {
+		p["images"] = []string{imageID}
+	}
+	return p
+}
+
+func inviteToken(t *testing.T, e *apptest.Env, email string, n int) string {
+	m := e.WaitMail(email, n)
+	for _, line := range strings.Split(m.Body, "\n") {
+		if tok, ok := strings.CutPrefix(line, "Invitation token: "); ok {
+			return strings.TrimSpace(tok)
+		}
+	}
+	t.Fatalf("no token in mail: %s", m.Body)
+	return ""
+}
+
+func pdfBytes() []byte { return []byte("%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n") }
+
+// tenantTables are the tables whose rows belong to one tenant.
+var tenantTables = []string{"casbin_rules", "tenant_categories", "files", "tenant_documents", "invitations", "tenant_secrets",
+	"tenant_settings", "audit_logs", "catalog_categories", "products", "skus", "jobs"}
+
+// directoryTables are platform tables that carry a tenant_id.
+var directoryTables = []string{"memberships", "agency_grants", "review_queue"}
+
+// snapshot hashes every row of tenant tid (tenant tables, directory rows and
+// the tenant row itself), read inside a tenant transaction.
+func snapshot(t *testing.T, e *apptest.Env, tid string) string {
+	t.Helper()
+	h := sha256.New()
+	ctx := tenant.WithTenant(context.Background(), tid)
+	err := e.App.T.Tx(ctx, func(ctx context.Context) error {
+		tx := e.App.T.Q(ctx)
+		tables := append(append([]string{}, tenantTables...), directoryTables...)
+		for _, tbl := range append(tables, "tenants") {
+			col := "tenant_id"
+			if tbl == "tenants" {
+				col = "id"
+			}
+			rows, err := tx.Raw(fmt.Sprintf("SELECT * FROM %s WHERE %s = ?", tbl, col), tid).Rows()
+			if err != nil {
+				return err
+			}
+			cols, _ := rows.Columns()
+			var lines []string
+			for rows.Next() {
+				vals := make([]any, len(cols))
+				ptrs := make([]any, len(cols))
+				for i := range vals {
+					ptrs[i] = &vals[i]
+				}
+				if err := rows.Scan(ptrs...); err != nil {
+					rows.Close()
+					return err
+				}
+				lines = append(lines, fmt.Sprint(vals...))
+			}
+			rows.Close()
+			sort.Strings(lines)
+			fmt.Fprintf(h, "%s:%d:%s\n", tbl, len(lines), strings.Join(lines, "\n"))
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
