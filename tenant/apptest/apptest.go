@@ -27,6 +27,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/alicebob/miniredis/v2"
 	_ "github.com/jackc/pgx/v5/stdlib"
 	"github.com/redis/go-redis/v9"
 	"github.com/shoplet/shoplet/pkg/ids"
@@ -128,7 +129,7 @@ func New(t testing.TB, opts ...Options) *Env {
 			t.Fatalf("SHOPLET_TEST_DB=%q: want postgres or sqlite", e.Dialect)
 		}
 		cfg.RedisURL = redisURL(t)
-		if cfg.RedisURL != "" {
+		if os.Getenv("SHOPLET_TEST_REDIS_URL") != "" {
 			t.Cleanup(func() { cleanRedis(cfg.RedisURL, cfg.RedisPrefix, cfg.Queue) })
 		}
 	}
@@ -165,7 +166,8 @@ func redisURL(t testing.TB) string {
 		if require() {
 			t.Fatal("SHOPLET_TEST_REDIS_URL is not set but SHOPLET_TEST_REQUIRE_SERVICES=1")
 		}
-		return "" // the app starts its embedded Redis
+		// No Redis configured: an in-process one, shared by every instance of this Env.
+		return "redis://" + miniredis.RunT(t).Addr()
 	}
 	o, err := redis.ParseURL(u)
 	if err != nil {
