@@ -1,0 +1,110 @@
+package api_test
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/shoplet/shoplet/tenant/api"
+	"github.com/shoplet/shoplet/tenant/apptest"
+)
+
+// TestOpenAPIMatchesRouter: the served document is valid OpenAPI 3, lists
+// exactly the API routes the router serves, and every JSON body has a schema.
+func TestOpenAPIMatchesRouter(t *testing.T) {
+	e := apptest.New(t, apptest.Options{NoWorker: true})
+	r := e.Anon().Must(200, "GET", "/openapi.json", nil)
+	loader := openapi3.NewLoader()
+	doc, err := loader.LoadFromData(r.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := doc.Validate(context.Background()); err != nil {
+		t.Fatalf("invalid OpenAPI document: %v", err)
+	}
+	documented := map[string]bool{}
+	for path, item := range doc.Paths.Map() {
+		for method := range item.Operations() {
+			documented[method+" "+path] = true
+		}
+	}
+	served := map[string]bool{}
+	for _, rt := range e.App.API.Engine().Routes() {
+		if !strings.HasPrefix(rt.Path, "/api/") {
+			continue
+		}
+		key := rt.Method + " " + api.OpenAPIPath(rt.Path)
+		served[key] = true
+		if !documented[key] {
+			t.Errorf("%s is served but not documented", key)
+		}
+	}
+	for k := range documented {
+		if !served[k] {
+			t.Errorf("%s is documented but not served", k)
+		}
+	}
+	// Request schemas carry the real fields.
+	op := doc.Paths.Find("/api/v1/stores/{store}/products").Post
+	schema := op.RequestBody.Value.Content["application/json"].Schema.Value
+	for _, f := range []string{"title", "skus", "specs", "business_category"} {
+		if schema.Properties[f] == nil {
+			t.Errorf("ProductInput schema lacks %s", f)
+		}
+	}
+	sku := schema.Properties["skus"].Value.Items.Value
+	if sku.Properties["price"] == nil || sku.Properties["price"].Value.Type.Is("integer") == false {
+		t.Errorf("SKU price is not an integer in the schema")
+	}
+	var raw map[string]any
+	_ = json.Unmarshal(r.Body, &raw)
+	if len(documented) < 50 {
+		t.Fatalf("only %d operations documented", len(documented))
+	}
+}
+
+func TestHealthMetricsAndLogs(t *testing.T) {
+	e := apptest.New(t, apptest.Options{NoWorker: true})
+	anon := e.Anon()
+	anon.Must(200, "GET", "/healthz", nil)
+	ready := anon.Must(200, "GET", "/readyz", nil).Map(t)
+	if ready["ready"] != true {
+		t.Fatalf("readyz: %v", ready)
+	}
+	owner := e.SignUp("owner@obs.example")
+	sid := owner.CreateStore("obs", "mainland", "apparel")
+	r := owner.Must(200, "GET", "/api/v1/stores/"+sid+"/products", nil)
+	rid := r.Header.Get("X-Request-Id")
+	if rid == "" {
+		t.Fatal("no X-Request-Id")
+	}
+	m := anon.Must(200, "GET", "/metrics", nil)
+	if !strings.Contains(string(m.Body), `shoplet_http_requests_total{method="GET",route="/api/v1/stores/:store/products",status="2xx"}`) {
+		t.Fatal("metrics lack the product list route")
+	}
+	// The access log line of a store request names the tenant and the request.
+	found := false
+	for _, line := range strings.Split(e.Logs.String(), "\n") {
+		if strings.Contains(line, rid) {
+			var rec map[string]any
+			if err := json.Unmarshal([]byte(line), &rec); err != nil {
+				t.Fatalf("log line is not JSON: %s", line)
+			}
+			if rec["tenant_id"] != sid || rec["route"] != "/api/v1/stores/:store/products" {
+				t.Fatalf("log line lacks tenant or route: %s", line)
+			}
+			found = true
+		}
+	}
+	if !found {
+		t.Fatal("no log line with the request id")
+	}
+	if r := anon.Do("GET", "/api/v1/nope", nil); r.Status != 404 || r.ErrorCode() != "no_route" {
+		t.Fatalf("unknown API route: %d %s", r.Status, r.Body)
+	}
+	if r := anon.Do("GET", "/some/console/page", nil); r.Status != 200 && r.Status != 404 {
+		t.Fatalf("console fallback: %d", r.Status)
+	}
+}
