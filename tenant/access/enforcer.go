@@ -115,6 +115,17 @@ func ParseVersion(cmd *redis.StringCmd) (int64, error) {
 	return strconv.ParseInt(s, 10, 64)
 }
 
+// VersionOf reads a version from an MGET value (nil when never changed).
+func VersionOf(v any) (int64, error) {
+	switch x := v.(type) {
+	case nil:
+		return 0, nil
+	case string:
+		return strconv.ParseInt(x, 10, 64)
+	}
+	return 0, fmt.Errorf("access: unexpected version value %T", v)
+}
+
 // Changed must be called after a transaction that changed a tenant's rules
 // has committed: it bumps the version every instance compares against. The
 // local entry is dropped too, so this instance does not wait for the bump.

@@ -15,12 +15,10 @@ import (
 type contextT = context.Context
 
 func (s *Server) listCategories(c *gin.Context) {
-	out, err := s.Catalog.Categories(ctx(c))
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, page(out, ""))
+	s.cached(c, func() (any, error) {
+		out, err := s.Catalog.Categories(ctx(c))
+		return page(out, ""), err
+	})
 }
 
 func (s *Server) createCategory(c *gin.Context) {
@@ -100,12 +98,10 @@ func (s *Server) listProducts(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	items, next, err := s.Catalog.List(ctx(c), lf)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, page(items, next))
+	s.cached(c, func() (any, error) {
+		items, next, err := s.Catalog.List(ctx(c), lf)
+		return page(items, next), err
+	})
 }
 
 func (s *Server) createProduct(c *gin.Context) {

@@ -2,6 +2,8 @@ package api
 
 import (
 	"context"
+	"encoding/json"
+	"strconv"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -9,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	lru "github.com/hashicorp/golang-lru/v2"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/redis/go-redis/v9"
@@ -45,6 +48,11 @@ type Deps struct {
 	Version string
 	// TrustedProxies lists proxies whose X-Forwarded-For is believed.
 	TrustedProxies []string
+	// CatalogVersionKey names the Redis counter a store's catalog writes bump
+	// (see app.New); list responses are cached under it.
+	CatalogVersionKey func(tenantID string) string
+	// ListCacheSize bounds the cached list responses (all tenants together).
+	ListCacheSize int
 }
 
 // Server is the HTTP API.
@@ -55,6 +63,8 @@ type Server struct {
 	routes []Route
 	reqs   *prometheus.CounterVec
 	lat    *prometheus.HistogramVec
+	lists  *lru.Cache[string, []byte]
+	hits   *prometheus.CounterVec
 }
 
 // Auth levels of a route.
@@ -96,9 +106,15 @@ func New(d Deps) *Server {
 		[]string{"method", "route", "status"})
 	s.lat = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "shoplet_http_request_duration_seconds", Help: "HTTP latency by route.",
 		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5}}, []string{"method", "route"})
+	s.hits = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "shoplet_list_cache_total", Help: "Cached list lookups by result."}, []string{"result"})
 	if d.Registry != nil {
-		d.Registry.MustRegister(s.reqs, s.lat)
+		d.Registry.MustRegister(s.reqs, s.lat, s.hits)
 	}
+	size := d.ListCacheSize
+	if size <= 0 {
+		size = 4096
+	}
+	s.lists, _ = lru.New[string, []byte](size)
 	e := gin.New()
 	e.ContextWithFallback = true
 	_ = e.SetTrustedProxies(d.TrustedProxies)
@@ -145,6 +161,7 @@ const (
 	keyRequestID = "shoplet.request_id"
 	keySession   = "shoplet.session"
 	keyPrincipal = "shoplet.principal"
+	keyCatalogV  = "shoplet.catalog_version"
 )
 
 func requestID(c *gin.Context) string { return c.GetString(keyRequestID) }
@@ -293,23 +310,32 @@ func (s *Server) storeAccess(obj, act string) gin.HandlerFunc {
 		}
 		tid := c.Param("store")
 		ctx := c.Request.Context()
-		pipe := s.Redis.Pipeline()
-		sessCmd := pipe.Get(ctx, s.Auth.SessionKey(tok))
-		var verCmd *redis.StringCmd
-		if ids.Valid(tid) {
-			verCmd = pipe.Get(ctx, s.Enforcers.VersionKey(tid))
+		if !ids.Valid(tid) {
+			if _, err := onboard.ParseSession(s.Redis.Get(ctx, s.Auth.SessionKey(tok))); err != nil {
+				s.fail(c, err)
+				return
+			}
+			s.fail(c, errStoreNotFound)
+			return
 		}
-		_, _ = pipe.Exec(ctx) // redis.Nil on either key is normal; each command carries its own error
-		sess, err := onboard.ParseSession(sessCmd)
+		// One MGET: the session, the store's policy version and, for catalog
+		// reads, its catalog version (the list cache key).
+		keys := []string{s.Auth.SessionKey(tok), s.Enforcers.VersionKey(tid)}
+		wantCatalog := obj == access.ObjCatalog && act == access.Read && s.CatalogVersionKey != nil
+		if wantCatalog {
+			keys = append(keys, s.CatalogVersionKey(tid))
+		}
+		vals, err := s.Redis.MGet(ctx, keys...).Result()
+		if err != nil {
+			s.fail(c, errs.Wrap(err, "session lookup"))
+			return
+		}
+		sess, err := onboard.DecodeSession(vals[0])
 		if err != nil {
 			s.fail(c, err)
 			return
 		}
-		if verCmd == nil {
-			s.fail(c, errStoreNotFound)
-			return
-		}
-		version, err := access.ParseVersion(verCmd)
+		version, err := access.VersionOf(vals[1])
 		if err != nil {
 			s.fail(c, errs.Wrap(err, "policy version"))
 			return
@@ -339,6 +365,11 @@ func (s *Server) storeAccess(obj, act string) gin.HandlerFunc {
 			return
 		}
 		c.Set(keyPrincipal, p)
+		if wantCatalog {
+			if v, err := access.VersionOf(vals[2]); err == nil {
+				c.Set(keyCatalogV, v)
+			}
+		}
 		s.setSession(c, sess, tid, p.AgencyID)
 		c.Next()
 	}
@@ -366,4 +397,46 @@ func page[T any](items []T, next string) Page[T] {
 		items = []T{}
 	}
 	return Page[T]{Items: items, NextCursor: next}
+}
+
+// cached serves a list from the tenant-keyed response cache, or computes it.
+// The key holds the store, its catalog version (bumped in Redis after every
+// committed catalog change, read in the request's one Redis round trip) and
+// the query, so entries are never shared across stores and a change is seen at
+// the next request on every instance. The role check has already run.
+func (s *Server) cached(c *gin.Context, compute func() (any, error)) {
+	v, ok := c.Get(keyCatalogV)
+	if !ok {
+		s.render(c, compute)
+		return
+	}
+	tid, _ := tenant.FromContext(ctx(c))
+	key := tid + "|" + strconv.FormatInt(v.(int64), 10) + "|" + c.FullPath() + "?" + c.Request.URL.Query().Encode()
+	if b, ok := s.lists.Get(key); ok {
+		s.hits.WithLabelValues("hit").Inc()
+		c.Data(http.StatusOK, "application/json; charset=utf-8", b)
+		return
+	}
+	s.hits.WithLabelValues("miss").Inc()
+	out, err := compute()
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.lists.Add(key, b)
+	c.Data(http.StatusOK, "application/json; charset=utf-8", b)
+}
+
+func (s *Server) render(c *gin.Context, compute func() (any, error)) {
+	out, err := compute()
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, out)
 }

@@ -191,13 +191,23 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		Mail: jobs.MailSender{Q: a.Queue}, BaseURL: cfg.BaseURL}
 	a.Agencies = &onboard.Agencies{T: a.T, R: rdb, Prefix: cfg.RedisPrefix, Auth: a.Auth}
 	a.Platform = &onboard.Platform{S: a.Stores}
-	a.Catalog = &catalog.Service{T: a.T, Audit: a.Audit, Biz: a.Stores, Images: a.Files}
+	catalogKey := func(tid string) string { return cfg.RedisPrefix + "cv:{" + tid + "}" }
+	a.Catalog = &catalog.Service{T: a.T, Audit: a.Audit, Biz: a.Stores, Images: a.Files,
+		// Runs after commit: readers that see the new version miss the cache.
+		OnChange: func(ctx context.Context, _ ...string) {
+			if tid, ok := tenant.FromContext(ctx); ok {
+				if err := rdb.Incr(ctx, catalogKey(tid)).Err(); err != nil {
+					log.ErrorContext(ctx, "bump catalog version", "err", err)
+				}
+			}
+		}}
 	a.Settings = &settings.Service{T: a.T, Box: box, Audit: a.Audit, Entity: a.Stores}
 	a.Registry = prometheus.NewRegistry()
 	a.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a.API = api.New(api.Deps{Log: log, DB: a.DB, T: a.T, Redis: rdb, Auth: a.Auth, Stores: a.Stores, Agencies: a.Agencies,
 		Platform: a.Platform, Enforcers: a.Enforcers, Audit: a.Audit, Files: a.Files, Catalog: a.Catalog, Settings: a.Settings,
-		Registry: a.Registry, Console: cfg.Console, Version: cfg.Version, TrustedProxies: cfg.TrustedProxies})
+		Registry: a.Registry, Console: cfg.Console, Version: cfg.Version, TrustedProxies: cfg.TrustedProxies,
+		CatalogVersionKey: catalogKey})
 	return a, nil
 }
 

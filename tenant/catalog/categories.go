@@ -165,6 +165,9 @@ func (s *Service) CreateCategory(ctx context.Context, in CategoryInput) (Categor
 		}
 		return s.Audit.Record(ctx, "catalog.category_created", "category", c.ID, map[string]any{"name": name})
 	})
+	if err == nil {
+		s.changed(ctx, c.ID)
+	}
 	return c, err
 }
 
@@ -196,12 +199,15 @@ func (s *Service) UpdateCategory(ctx context.Context, id string, in CategoryInpu
 		}
 		return s.Audit.Record(ctx, "catalog.category_updated", "category", id, map[string]any{"name": name})
 	})
+	if err == nil {
+		s.changed(ctx, id)
+	}
 	return c, err
 }
 
 // DeleteCategory removes an empty category (no children, no products).
 func (s *Service) DeleteCategory(ctx context.Context, id string) error {
-	return s.T.Tx(ctx, func(ctx context.Context) error {
+	err := s.T.Tx(ctx, func(ctx context.Context) error {
 		if _, err := s.category(ctx, id); err != nil {
 			return err
 		}
@@ -223,6 +229,10 @@ func (s *Service) DeleteCategory(ctx context.Context, id string) error {
 		}
 		return s.Audit.Record(ctx, "catalog.category_deleted", "category", id, nil)
 	})
+	if err == nil {
+		s.changed(ctx, id)
+	}
+	return err
 }
 
 func actor(ctx context.Context) tenant.Actor { return tenant.ActorFrom(ctx) }

@@ -284,6 +284,19 @@ func (a *Auth) revokeFamily(ctx context.Context, family string) error {
 	return a.R.Del(ctx, keys...).Err()
 }
 
+// DecodeSession decodes an MGET value of SessionKey; unauthenticated when missing.
+func DecodeSession(v any) (Session, error) {
+	str, ok := v.(string)
+	if !ok || str == "" {
+		return Session{}, errs.E(errs.Unauthenticated, "invalid_token", "the access token is invalid or expired")
+	}
+	var s Session
+	if err := json.Unmarshal([]byte(str), &s); err != nil {
+		return Session{}, err
+	}
+	return s, nil
+}
+
 // ParseSession decodes a pipelined GET of SessionKey; unauthenticated when missing.
 func ParseSession(cmd *redis.StringCmd) (Session, error) {
 	b, err := cmd.Bytes()
