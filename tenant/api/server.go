@@ -3,10 +3,10 @@ package api
 import (
 	"context"
 	"encoding/json"
-	"strconv"
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
