@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shoplet/shoplet/pkg/wechat"
+	"github.com/shoplet/shoplet/pkg/wechatfake"
 	"github.com/silenceper/wechat/v2/cache"
 	"github.com/silenceper/wechat/v2/miniprogram"
 	mpconfig "github.com/silenceper/wechat/v2/miniprogram/config"
@@ -24,8 +26,6 @@ import (
 	"github.com/wechatpay-apiv3/wechatpay-go/services/payments"
 	"github.com/wechatpay-apiv3/wechatpay-go/services/payments/jsapi"
 	"github.com/wechatpay-apiv3/wechatpay-go/services/refunddomestic"
-	"github.com/shoplet/shoplet/pkg/wechat"
-	"github.com/shoplet/shoplet/pkg/wechatfake"
 )
 
 func start(t *testing.T) (*wechatfake.Server, *httptest.Server, *http.Client) {
