@@ -48,7 +48,13 @@ func TestDialectsMatch(t *testing.T) {
 			t.Errorf("%s differs:\n postgres: %s\n sqlite:   %s", tbl, cols, lite[tbl])
 		}
 	}
-	b, _ := fs.ReadFile(migrations.FS, "postgres/00001_init.sql")
+	var all []byte
+	files, _ := fs.Glob(migrations.FS, "postgres/*.sql")
+	for _, f := range files {
+		x, _ := fs.ReadFile(migrations.FS, f)
+		all = append(all, x...)
+	}
+	b := all
 	directory := map[string]bool{"memberships": true, "agency_grants": true, "review_queue": true}
 	for tbl, cols := range pg {
 		if strings.Contains(","+cols+",", ",tenant_id,") && !directory[tbl] {

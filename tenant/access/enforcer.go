@@ -145,6 +145,16 @@ func (x *Enforcers) Enforce(ctx context.Context, tenantID string, version int64,
 	return en.e.Enforce(sub, tenantID, obj, act)
 }
 
+// Status returns the store's status ("" when there is no such store), from
+// the same versioned cache as its policies.
+func (x *Enforcers) Status(ctx context.Context, tenantID string, version int64) (string, error) {
+	en, err := x.get(ctx, tenantID, version)
+	if err != nil {
+		return "", err
+	}
+	return en.status, nil
+}
+
 // Principal is who acts in a tenant and with which role.
 type Principal struct {
 	Subject  string // "u:<account>" or "a:<agency>"

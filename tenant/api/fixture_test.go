@@ -24,6 +24,9 @@ type world struct {
 	A, B             string
 	objs             map[string]string // path param -> one of A's objects
 	agencyX, agencyR string
+	shopperA         *apptest.Client // member of A with an address and a paid order
+	shopperB         *apptest.Client // member of B
+	connA            apptest.Connected
 }
 
 func newWorld(t *testing.T, e *apptest.Env) *world {
@@ -69,8 +72,31 @@ func newWorld(t *testing.T, e *apptest.Env) *world {
 	if doc.Status != 201 {
 		t.Fatalf("document: %s", doc.Body)
 	}
-	w.ownerA.Must(200, "PUT", a+"/settings/miniprogram", map[string]any{"app_id": "wx0123456789abcdef", "app_secret": strings.Repeat("ab", 16)})
+	// commerce: a shopper of A with an address, a paid order and a refund request
+	w.connA = w.ownerA.ConnectWeChat(w.A)
+	w.ownerB.ConnectWeChat(w.B)
+	w.ownerA.Must(200, "PUT", a+"/products/"+w.objs["product"]+"/status", map[string]string{"status": "on_shelf"})
+	shop := "/api/shop/v1/stores/" + w.A
+	w.shopperA = e.Shopper(w.A, "shopper-a")
+	w.shopperB = e.Shopper(w.B, "shopper-b")
+	w.objs["address"] = w.shopperA.Must(201, "POST", shop+"/addresses", sampleAddress()).Map(t)["id"].(string)
+	out := w.shopperA.Must(201, "POST", shop+"/checkout", map[string]any{"items": []map[string]any{{"sku_id": w.objs["sku"], "quantity": 1}},
+		"address_id": w.objs["address"], "idempotency_key": "fixture"}).Map(t)
+	w.objs["order"] = out["order"].(map[string]any)["id"].(string)
+	prepay := strings.TrimPrefix(out["payment"].(map[string]any)["package"].(string), "prepay_id=")
+	if err := e.Fake.Pay.Succeed(prepay); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "fixture order paid", func() bool {
+		return w.shopperA.Must(200, "GET", shop+"/orders/"+w.objs["order"], nil).Map(t)["status"] == "paid"
+	})
+	rf := w.shopperA.Must(201, "POST", shop+"/orders/"+w.objs["order"]+"/refunds", map[string]any{"reason": "changed my mind"}).Map(t)
+	w.objs["refund"] = rf["id"].(string)
 	return w
+}
+
+func sampleAddress() map[string]any {
+	return map[string]any{"name": "韩梅梅", "phone": "13900139000", "province": "北京市", "city": "北京市", "detail": "长安街 1 号"}
 }
 
 func sampleProduct(categoryID, imageID string) map[string]any {
@@ -106,7 +132,8 @@ func pdfBytes() []byte { return []byte("%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>
 
 // tenantTables are the tables whose rows belong to one tenant.
 var tenantTables = []string{"casbin_rules", "tenant_categories", "files", "tenant_documents", "invitations", "tenant_secrets",
-	"tenant_settings", "audit_logs", "catalog_categories", "products", "skus", "jobs"}
+	"tenant_settings", "audit_logs", "catalog_categories", "products", "skus", "jobs", "members", "member_addresses", "cart_items",
+	"orders", "order_lines", "order_events", "payment_ledger", "refunds"}
 
 // directoryTables are platform tables that carry a tenant_id.
 var directoryTables = []string{"memberships", "agency_grants", "review_queue"}

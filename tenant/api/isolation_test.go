@@ -1,9 +1,12 @@
 package api_test
 
 import (
+	"bytes"
+	"net/http"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/shoplet/shoplet/tenant/api"
 	"github.com/shoplet/shoplet/tenant/apptest"
@@ -27,6 +30,18 @@ var bodies = map[string]any{
 	"PUT /api/v1/stores/:store/products/:product":        sampleProduct("", ""),
 	"PUT /api/v1/stores/:store/products/:product/status": map[string]any{"status": "on_shelf"},
 	"PATCH /api/v1/stores/:store/skus/:sku":              map[string]any{"stock": 0},
+	"POST /api/v1/stores/:store/orders/:order/ship":      map[string]any{"carrier": "SF", "tracking_no": "SF000"},
+	"POST /api/v1/stores/:store/refunds/:refund/review":  map[string]any{"approve": true},
+	// shop API
+	"POST /api/shop/v1/stores/:store/login":                 map[string]any{"code": "user:intruder:1"},
+	"PATCH /api/shop/v1/stores/:store/me":                   map[string]any{"nickname": "hijacked"},
+	"POST /api/shop/v1/stores/:store/me/consent":            map[string]any{"version": "v9"},
+	"PUT /api/shop/v1/stores/:store/me/phone":               map[string]any{"phone": "13700000000"},
+	"POST /api/shop/v1/stores/:store/addresses":             sampleAddress(),
+	"PUT /api/shop/v1/stores/:store/addresses/:address":     sampleAddress(),
+	"PUT /api/shop/v1/stores/:store/cart/:sku":              map[string]any{"quantity": 1},
+	"POST /api/shop/v1/stores/:store/checkout":              map[string]any{"idempotency_key": "x", "address_id": "01a20000-0000-7000-8000-000000000001"},
+	"POST /api/shop/v1/stores/:store/orders/:order/refunds": map[string]any{"reason": "x"},
 }
 
 var paramRE = regexp.MustCompile(`:([a-z_]+)`)
@@ -49,9 +64,9 @@ func TestIsolationMatrix(t *testing.T) {
 	before := snapshot(t, e, w.A)
 	covered := 0
 	for _, r := range routes {
-		if r.Auth != api.Store {
+		if r.Auth != api.Store && r.Auth != api.Shopper && r.Auth != api.ShopPublic && r.Auth != api.PayNotify {
 			if strings.Contains(r.Path, ":store") {
-				t.Errorf("%s %s has :store but is not a store route", r.Method, r.Path)
+				t.Errorf("%s %s has :store but no store-scoped auth", r.Method, r.Path)
 			}
 			continue
 		}
@@ -77,20 +92,53 @@ func TestIsolationMatrix(t *testing.T) {
 				return id
 			})
 		}
-		callers := []struct {
-			name  string
-			c     *apptest.Client
-			store string
-		}{
-			{"owner of B on A", w.ownerB, w.A},
-			{"revoked agency on A", w.revokedUser, w.A},
+		type caller struct {
+			name   string
+			c      *apptest.Client
+			store  string
+			status int
 		}
-		if strings.Count(r.Path, ":") > 1 {
-			callers = append(callers, struct {
-				name  string
-				c     *apptest.Client
-				store string
-			}{"owner of B with A's ids", w.ownerB, w.B})
+		var callers []caller
+		objects := strings.Count(r.Path, ":") > 1
+		switch r.Auth {
+		case api.Store:
+			callers = []caller{{"owner of B on A", w.ownerB, w.A, 404}, {"revoked agency on A", w.revokedUser, w.A, 404},
+				{"shopper of A on the console", w.shopperA, w.A, 401}}
+			if objects {
+				callers = append(callers, caller{"owner of B with A's ids", w.ownerB, w.B, 404})
+			}
+		case api.Shopper:
+			// A session of brand B is refused on brand A's shop; on its own
+			// shop, A's objects do not exist.
+			callers = []caller{{"shopper of B on A", w.shopperB, w.A, 401}}
+			if objects {
+				callers = append(callers, caller{"shopper of B with A's ids", w.shopperB, w.B, 404})
+			}
+		case api.ShopPublic:
+			if !objects {
+				covered++
+				continue // public, store-wide: nothing of A to reach
+			}
+			callers = []caller{{"anyone on B with A's ids", w.shopperB, w.B, 404}}
+		case api.PayNotify:
+			// A's genuine notification (signed, under A's key) posted to B's callback.
+			body, h, err := e.Fake.Pay.Notification("TRANSACTION.SUCCESS", "transaction", w.connA.APIv3Key,
+				map[string]any{"out_trade_no": "x", "mchid": w.connA.MchID, "appid": w.connA.AppID, "trade_state": "SUCCESS"}, time.Now())
+			if err != nil {
+				t.Fatal(err)
+			}
+			req, _ := http.NewRequest("POST", e.Server.URL+pathFor(w.B), bytes.NewReader(body))
+			req.Header = h
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			if res.StatusCode/100 == 2 {
+				t.Errorf("%s: store B accepted store A's notification (%d)", key, res.StatusCode)
+			}
+			covered++
+			continue
 		}
 		for _, cl := range callers {
 			var res apptest.Resp
@@ -99,13 +147,13 @@ func TestIsolationMatrix(t *testing.T) {
 			} else {
 				res = cl.c.Do(r.Method, pathFor(cl.store), body)
 			}
-			if res.Status != 404 {
-				t.Errorf("%s as %s: status %d, want 404: %s", key, cl.name, res.Status, res.Body)
+			if res.Status != cl.status {
+				t.Errorf("%s as %s: status %d, want %d: %s", key, cl.name, res.Status, cl.status, res.Body)
 			}
 		}
 		covered++
 	}
-	if covered < 30 {
+	if covered < 60 {
 		t.Fatalf("only %d tenant routes covered; the route table looks wrong", covered)
 	}
 	if after := snapshot(t, e, w.A); after != before {

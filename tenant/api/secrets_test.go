@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/shoplet/shoplet/pkg/wechatfake"
 	"github.com/shoplet/shoplet/tenant"
 	"github.com/shoplet/shoplet/tenant/apptest"
 	"github.com/shoplet/shoplet/tenant/settings"
@@ -30,12 +31,14 @@ func TestSecretsAreSealedWriteOnlyAndNeverLogged(t *testing.T) {
 
 	mp := owner.Must(200, "PUT", base+"/settings/miniprogram", map[string]any{"app_id": "wx0123456789abcdef", "app_secret": appSecret}).Map(t)
 	pay := owner.Must(200, "PUT", base+"/settings/payment", map[string]any{"mode": "direct", "mch_id": "1900000109",
-		"cert_serial": "5157F09EFDC096DE15EBE81A47057A7232F1B8E1", "api_v3_key": v3Key, "private_key": privPEM}).Map(t)
+		"cert_serial": "5157F09EFDC096DE15EBE81A47057A7232F1B8E1", "api_v3_key": v3Key, "private_key": privPEM,
+		"platform_public_key_id": wechatfake.PublicKeyID, "platform_public_key": e.Fake.Pay.PlatformPublicKeyPEM()}).Map(t)
 	if s := mp["app_secret"].(map[string]any); s["set"] != true || len(s["fingerprint"].(string)) != 16 {
 		t.Fatalf("app_secret view = %v", s)
 	}
 	// A partial update keeps the stored secrets.
-	owner.Must(200, "PUT", base+"/settings/payment", map[string]any{"mode": "direct", "mch_id": "1900000110", "cert_serial": "5157F09EFDC096DE"})
+	owner.Must(200, "PUT", base+"/settings/payment", map[string]any{"mode": "direct", "mch_id": "1900000110", "cert_serial": "5157F09EFDC096DE",
+		"platform_public_key_id": wechatfake.PublicKeyID, "platform_public_key": e.Fake.Pay.PlatformPublicKeyPEM()})
 	got := owner.Must(200, "GET", base+"/settings/payment", nil)
 	if !strings.Contains(string(got.Body), pay["api_v3_key"].(map[string]any)["fingerprint"].(string)) {
 		t.Fatalf("api_v3_key fingerprint changed after a partial update: %s", got.Body)

@@ -23,7 +23,9 @@ import (
 	"github.com/shoplet/shoplet/tenant/audit"
 	"github.com/shoplet/shoplet/tenant/catalog"
 	"github.com/shoplet/shoplet/tenant/files"
+	"github.com/shoplet/shoplet/tenant/member"
 	"github.com/shoplet/shoplet/tenant/onboard"
+	"github.com/shoplet/shoplet/tenant/order"
 	"github.com/shoplet/shoplet/tenant/settings"
 )
 
@@ -53,6 +55,16 @@ type Deps struct {
 	CatalogVersionKey func(tenantID string) string
 	// ListCacheSize bounds the cached list responses (all tenants together).
 	ListCacheSize int
+	Members       *member.Service
+	Orders        *order.Service
+	Pay           Payments // nil: checkout returns no payment parameters
+}
+
+// Payments is what the API needs from WeChat Pay (tenant/payment implements it).
+type Payments interface {
+	Prepare(ctx context.Context, o order.Order, openid string) (any, error)
+	CloseRemote(ctx context.Context, o order.Order) error
+	HandleNotify(ctx context.Context, r *http.Request) error
 }
 
 // Server is the HTTP API.
@@ -120,6 +132,9 @@ func New(d Deps) *Server {
 	_ = e.SetTrustedProxies(d.TrustedProxies)
 	e.Use(s.recover, s.observe)
 	s.routes = s.buildRoutes()
+	if d.Orders != nil {
+		s.routes = append(s.routes, s.shopRoutes()...)
+	}
 	for _, r := range s.routes {
 		e.Handle(r.Method, r.Path, s.chain(r)...)
 	}
@@ -153,6 +168,12 @@ func (s *Server) chain(r Route) []gin.HandlerFunc {
 		return []gin.HandlerFunc{s.authenticate(true), r.Handler}
 	case Store:
 		return []gin.HandlerFunc{s.storeAccess(r.Obj, r.Act), r.Handler}
+	case ShopPublic:
+		return []gin.HandlerFunc{s.shopAccess(false, r.Method == http.MethodGet), r.Handler}
+	case Shopper:
+		return []gin.HandlerFunc{s.shopAccess(true, false), r.Handler}
+	case PayNotify:
+		return []gin.HandlerFunc{r.Handler}
 	}
 	panic("route " + r.Path + " has no auth level")
 }

@@ -20,6 +20,8 @@ import (
 	"github.com/shoplet/shoplet/pkg/kv"
 	"github.com/shoplet/shoplet/pkg/mail"
 	"github.com/shoplet/shoplet/pkg/secretbox"
+	"github.com/shoplet/shoplet/pkg/wechat"
+	"github.com/shoplet/shoplet/pkg/wechatfake"
 	"github.com/shoplet/shoplet/tenant"
 	"github.com/shoplet/shoplet/tenant/access"
 	"github.com/shoplet/shoplet/tenant/api"
@@ -27,8 +29,13 @@ import (
 	"github.com/shoplet/shoplet/tenant/catalog"
 	"github.com/shoplet/shoplet/tenant/files"
 	"github.com/shoplet/shoplet/tenant/jobs"
+	"github.com/shoplet/shoplet/tenant/member"
 	"github.com/shoplet/shoplet/tenant/onboard"
+	"github.com/shoplet/shoplet/tenant/order"
+	"github.com/shoplet/shoplet/tenant/payment"
 	"github.com/shoplet/shoplet/tenant/settings"
+	"github.com/shoplet/shoplet/tenant/wxapp"
+	wxutil "github.com/silenceper/wechat/v2/util"
 )
 
 // Config is everything App needs. Defaults are filled by cmd/shoplet.
@@ -58,6 +65,20 @@ type Config struct {
 	Log                *slog.Logger
 	// Mail overrides where mail goes (tests); nil writes it to the log.
 	Mail mail.Sender
+	// PayTimeout closes unpaid orders; AutoCompleteAfter completes shipped ones.
+	PayTimeout        time.Duration
+	AutoCompleteAfter time.Duration
+	ShopSessionTTL    time.Duration
+	// PublicURL is where WeChat Pay reaches this server (notifications).
+	PublicURL string
+	// WeChatBaseURL sends every WeChat and WeChat Pay call there instead of
+	// WeChat's hosts (the fake); empty in production.
+	WeChatBaseURL string
+	// Fake is the in-process fake WeChat (tests, demo); stores register with it
+	// when they save their settings, as they would with WeChat.
+	Fake *wechatfake.Server
+	// Platform is the platform's WeChat Pay service-provider account (partner mode).
+	Platform *payment.Platform
 }
 
 // App is a running Shoplet.
@@ -79,6 +100,10 @@ type App struct {
 	Files     *files.Store
 	Catalog   *catalog.Service
 	Settings  *settings.Service
+	WxApp     *wxapp.Clients
+	Members   *member.Service
+	Orders    *order.Service
+	Payments  *payment.Service
 	API       *api.Server
 	Registry  *prometheus.Registry
 	worker    *jobs.Worker
@@ -202,13 +227,47 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 			}
 		}}
 	a.Settings = &settings.Service{T: a.T, Box: box, Audit: a.Audit, Entity: a.Stores}
+	a.Settings.AfterChange = a.registerWithFake
+	httpc, err := wechat.Client(cfg.WeChatBaseURL)
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
+	// silenceper/wechat reads one package-level client; setting it here gives
+	// every WeChat call a timeout and, with the fake, its address.
+	wxutil.DefaultHTTPClient = httpc
+	a.WxApp = wxapp.New(a.Settings)
+	a.Members = &member.Service{T: a.T, R: rdb, Prefix: cfg.RedisPrefix, WeChat: a.WxApp, Entity: a.Stores, TTL: orDefault(cfg.ShopSessionTTL, 7*24*time.Hour)}
+	a.Orders = &order.Service{T: a.T, Members: a.Members, PayTimeout: orDefault(cfg.PayTimeout, 30*time.Minute), OnChange: a.Catalog.OnChange}
+	a.Payments = &payment.Service{Settings: a.Settings, Orders: a.Orders, HTTP: httpc, NotifyBase: orString(cfg.PublicURL, cfg.BaseURL), Platform: cfg.Platform}
+	if a.Cfg.AutoCompleteAfter == 0 {
+		a.Cfg.AutoCompleteAfter = 7 * 24 * time.Hour
+	}
+	if a.Cfg.PayTimeout == 0 {
+		a.Cfg.PayTimeout = a.Orders.PayTimeout
+	}
+	a.wireCommerce()
 	a.Registry = prometheus.NewRegistry()
 	a.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a.API = api.New(api.Deps{Log: log, DB: a.DB, T: a.T, Redis: rdb, Auth: a.Auth, Stores: a.Stores, Agencies: a.Agencies,
 		Platform: a.Platform, Enforcers: a.Enforcers, Audit: a.Audit, Files: a.Files, Catalog: a.Catalog, Settings: a.Settings,
 		Registry: a.Registry, Console: cfg.Console, Version: cfg.Version, TrustedProxies: cfg.TrustedProxies,
-		CatalogVersionKey: catalogKey})
+		CatalogVersionKey: catalogKey, Members: a.Members, Orders: a.Orders, Pay: a.Payments})
 	return a, nil
+}
+
+func orDefault(d, def time.Duration) time.Duration {
+	if d == 0 {
+		return def
+	}
+	return d
+}
+
+func orString(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
 }
 
 // StartWorker runs the asynq worker in this process.

@@ -11,11 +11,17 @@ package apptest
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
 	"database/sql"
+	"encoding/hex"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"io"
 	"log/slog"
+	"math/big"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -32,6 +38,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/shoplet/shoplet/pkg/ids"
 	"github.com/shoplet/shoplet/pkg/mail"
+	"github.com/shoplet/shoplet/pkg/wechatfake"
 	"github.com/shoplet/shoplet/tenant"
 	"github.com/shoplet/shoplet/tenant/app"
 )
@@ -52,7 +59,35 @@ type Env struct {
 	AdminDSN string
 	// AppDSN reaches it as the application role.
 	AppDSN string
-	cfg    app.Config
+	// Fake is the fake WeChat and WeChat Pay every Env of this test binary shares.
+	Fake *wechatfake.Server
+	cfg  app.Config
+}
+
+type fakeWeChat struct {
+	srv *wechatfake.Server
+	url string
+}
+
+var (
+	fakeOnce sync.Once
+	fakeInst fakeWeChat
+)
+
+// sharedFake starts one fake per test binary: silenceper/wechat's HTTP client
+// is package-global, so every Env must talk to the same fake. Stores use
+// random appids and merchant ids, so they never collide in it.
+func sharedFake(t testing.TB) fakeWeChat {
+	fakeOnce.Do(func() {
+		f, err := wechatfake.New()
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.Pay.RetryScale = 0.001 // 15 retries in milliseconds
+		srv := httptest.NewServer(f.Handler())
+		fakeInst = fakeWeChat{srv: f, url: srv.URL}
+	})
+	return fakeInst
 }
 
 // SyncBuffer is a goroutine-safe log sink tests can search.
@@ -138,6 +173,12 @@ func New(t testing.TB, opts ...Options) *Env {
 	if o.Configure != nil {
 		o.Configure(&cfg)
 	}
+	fake := sharedFake(t)
+	cfg.Fake, cfg.WeChatBaseURL = fake.srv, fake.url
+	if cfg.PayTimeout == 0 {
+		cfg.PayTimeout = time.Hour
+	}
+	e.Fake = fake.srv
 	e.cfg = cfg
 	a, err := app.New(ctx, cfg)
 	if err != nil {
@@ -150,6 +191,7 @@ func New(t testing.TB, opts ...Options) *Env {
 		}
 	}
 	e.Server = httptest.NewServer(a.API.Handler())
+	a.Payments.NotifyBase = e.Server.URL
 	t.Cleanup(func() {
 		e.Server.Close()
 		a.Close()
@@ -439,4 +481,53 @@ func tail(s string, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return strings.Join(lines, "\n")
+}
+
+// Connected is a store whose mini-program and WeChat Pay are set up.
+type Connected struct {
+	StoreID, AppID, MchID, APIv3Key string
+}
+
+// ConnectWeChat gives the store a mini-program and a direct WeChat Pay merchant
+// account, through the console API, and returns them.
+func (c *Client) ConnectWeChat(storeID string) Connected {
+	c.E.T.Helper()
+	appID := "wx" + randHex(8)
+	mch := fmt.Sprintf("19%08d", randInt(1e8))
+	v3 := randHex(16)
+	key, _ := rsa.GenerateKey(rand.Reader, 2048)
+	der, _ := x509.MarshalPKCS8PrivateKey(key)
+	base := "/api/v1/stores/" + storeID
+	c.Must(200, "PUT", base+"/settings/miniprogram", map[string]any{"app_id": appID, "app_secret": randHex(16)})
+	mode := "direct"
+	st := c.Must(200, "GET", base, nil).Map(c.E.T)["store"].(map[string]any)
+	if st["entity_type"] == "overseas" {
+		mode = "global"
+	}
+	c.Must(200, "PUT", base+"/settings/payment", map[string]any{"mode": mode, "mch_id": mch, "cert_serial": "5157F09EFDC096DE15EBE81A47057A72",
+		"api_v3_key": v3, "private_key": string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})),
+		"platform_public_key_id": wechatfake.PublicKeyID, "platform_public_key": c.E.Fake.Pay.PlatformPublicKeyPEM(), "currency": map[string]string{"direct": "CNY", "global": "HKD"}[mode]})
+	return Connected{StoreID: storeID, AppID: appID, MchID: mch, APIv3Key: v3}
+}
+
+// Shopper signs a shopper in to a store's shop API and returns its client.
+func (e *Env) Shopper(storeID, name string) *Client {
+	e.T.Helper()
+	c := e.Anon()
+	r := c.Must(200, "POST", "/api/shop/v1/stores/"+storeID+"/login", map[string]string{"code": app.DemoCode(name), "scene": "1007"})
+	m := r.Map(e.T)
+	c.Token = m["token"].(string)
+	c.ID = m["member"].(map[string]any)["id"].(string)
+	return c
+}
+
+func randHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func randInt(n int64) int64 {
+	v, _ := rand.Int(rand.Reader, big.NewInt(n))
+	return v.Int64()
 }

@@ -7,6 +7,7 @@ package settings
 
 import (
 	"context"
+	"crypto/rsa"
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
@@ -77,6 +78,15 @@ type Service struct {
 	Box    *secretbox.Box
 	Audit  *audit.Log
 	Entity EntityOf
+	// AfterChange runs after a committed change of section "miniprogram" or
+	// "payment"; the embedded demo uses it to register the store with the fake WeChat.
+	AfterChange func(ctx context.Context, section string)
+}
+
+func (s *Service) after(ctx context.Context, section string) {
+	if s.AfterChange != nil {
+		s.AfterChange(ctx, section)
+	}
 }
 
 // MiniProgramInput sets the mini-program binding. A nil secret keeps the stored one.
@@ -100,17 +110,23 @@ type PaymentInput struct {
 	Currency   string  `json:"currency"`
 	APIv3Key   *string `json:"api_v3_key"`
 	PrivateKey *string `json:"private_key"`
+	// The WeChat Pay platform public key ("public key mode"): not secret; it
+	// verifies WeChat Pay's responses and notifications.
+	PlatformPublicKeyID string `json:"platform_public_key_id"`
+	PlatformPublicKey   string `json:"platform_public_key"`
 }
 
 // PaymentView is what the console sees.
 type PaymentView struct {
-	Mode       string     `json:"mode"`
-	MchID      string     `json:"mch_id"`
-	SubMchID   string     `json:"sub_mch_id"`
-	CertSerial string     `json:"cert_serial"`
-	Currency   string     `json:"currency"`
-	APIv3Key   SecretInfo `json:"api_v3_key"`
-	PrivateKey SecretInfo `json:"private_key"`
+	Mode                string     `json:"mode"`
+	MchID               string     `json:"mch_id"`
+	SubMchID            string     `json:"sub_mch_id"`
+	CertSerial          string     `json:"cert_serial"`
+	Currency            string     `json:"currency"`
+	APIv3Key            SecretInfo `json:"api_v3_key"`
+	PrivateKey          SecretInfo `json:"private_key"`
+	PlatformPublicKeyID string     `json:"platform_public_key_id"`
+	PlatformPublicKey   string     `json:"platform_public_key"`
 }
 
 var (
@@ -195,6 +211,7 @@ func (s *Service) PutMiniProgram(ctx context.Context, in MiniProgramInput) (Mini
 	if err != nil {
 		return MiniProgramView{}, err
 	}
+	s.after(ctx, "miniprogram")
 	return s.GetMiniProgram(ctx)
 }
 
@@ -272,6 +289,14 @@ func (s *Service) PutPayment(ctx context.Context, in PaymentInput) (PaymentView,
 	if in.PrivateKey != nil && !validPrivateKey(*in.PrivateKey) {
 		f.Add("private_key", "invalid_format", "must be the merchant's PEM private key (apiclient_key.pem)")
 	}
+	if in.Mode == ModeDirect || in.Mode == ModeGlobal {
+		if f.Required("platform_public_key_id", in.PlatformPublicKeyID) && !strings.HasPrefix(in.PlatformPublicKeyID, "PUB_KEY_ID_") {
+			f.Add("platform_public_key_id", "invalid_format", "must be the WeChat Pay public key id (PUB_KEY_ID_…)")
+		}
+		if _, err := ParsePublicKey(in.PlatformPublicKey); f.Required("platform_public_key", in.PlatformPublicKey) && err != nil {
+			f.Add("platform_public_key", "invalid_format", "must be the WeChat Pay public key in PEM (pub_key.pem)")
+		}
+	}
 	if err := f.Err(); err != nil {
 		return PaymentView{}, err
 	}
@@ -292,7 +317,8 @@ func (s *Service) PutPayment(ctx context.Context, in PaymentInput) (PaymentView,
 			}
 		}
 		if err := s.putSection(ctx, "payment", map[string]string{"mode": in.Mode, "mch_id": in.MchID, "sub_mch_id": in.SubMchID,
-			"cert_serial": in.CertSerial, "currency": in.Currency}); err != nil {
+			"cert_serial": in.CertSerial, "currency": in.Currency, "platform_public_key_id": in.PlatformPublicKeyID,
+			"platform_public_key": in.PlatformPublicKey}); err != nil {
 			return err
 		}
 		changed := []string{"mode"}
@@ -313,6 +339,7 @@ func (s *Service) PutPayment(ctx context.Context, in PaymentInput) (PaymentView,
 	if err != nil {
 		return PaymentView{}, err
 	}
+	s.after(ctx, "payment")
 	return s.GetPayment(ctx)
 }
 
@@ -329,7 +356,8 @@ func (s *Service) GetPayment(ctx context.Context) (PaymentView, error) {
 			return err
 		}
 		v = PaymentView{Mode: sec["mode"], MchID: sec["mch_id"], SubMchID: sec["sub_mch_id"], CertSerial: sec["cert_serial"],
-			Currency: sec["currency"], APIv3Key: infos[SecretAPIv3Key], PrivateKey: infos[SecretPrivateKey]}
+			Currency: sec["currency"], APIv3Key: infos[SecretAPIv3Key], PrivateKey: infos[SecretPrivateKey],
+			PlatformPublicKeyID: sec["platform_public_key_id"], PlatformPublicKey: sec["platform_public_key"]}
 		return nil
 	})
 	return v, err
@@ -361,4 +389,76 @@ func (s *Service) Reveal(ctx context.Context, name string) (secretbox.Secret, er
 		return secretbox.Secret{}, err
 	}
 	return secretbox.NewSecret(string(v)), nil
+}
+
+// ParsePublicKey reads a PEM RSA public key (PKIX).
+func ParsePublicKey(p string) (*rsa.PublicKey, error) {
+	block, _ := pem.Decode([]byte(p))
+	if block == nil {
+		return nil, errors.New("no PEM block")
+	}
+	k, err := x509.ParsePKIXPublicKey(block.Bytes)
+	if err != nil {
+		return nil, err
+	}
+	rk, ok := k.(*rsa.PublicKey)
+	if !ok {
+		return nil, errors.New("not an RSA key")
+	}
+	return rk, nil
+}
+
+// ParsePrivateKey reads a PEM RSA private key (PKCS#8 or PKCS#1).
+func ParsePrivateKey(p string) (*rsa.PrivateKey, error) {
+	block, _ := pem.Decode([]byte(p))
+	if block == nil {
+		return nil, errors.New("no PEM block")
+	}
+	if k, err := x509.ParsePKCS8PrivateKey(block.Bytes); err == nil {
+		if rk, ok := k.(*rsa.PrivateKey); ok {
+			return rk, nil
+		}
+		return nil, errors.New("not an RSA key")
+	}
+	return x509.ParsePKCS1PrivateKey(block.Bytes)
+}
+
+// MessagesInput configures the subscribe-message templates the store sends.
+type MessagesInput struct {
+	PaidTemplateID    string `json:"paid_template_id"`
+	ShippedTemplateID string `json:"shipped_template_id"`
+}
+
+var templateRE = regexp.MustCompile(`^[A-Za-z0-9_-]{0,64}$`)
+
+// PutMessages stores subscribe-message template ids ("" turns a message off).
+func (s *Service) PutMessages(ctx context.Context, in MessagesInput) (MessagesInput, error) {
+	var f errs.Fields
+	if !templateRE.MatchString(in.PaidTemplateID) {
+		f.Add("paid_template_id", "invalid_format", "must be the template id from the WeChat admin")
+	}
+	if !templateRE.MatchString(in.ShippedTemplateID) {
+		f.Add("shipped_template_id", "invalid_format", "must be the template id from the WeChat admin")
+	}
+	if err := f.Err(); err != nil {
+		return MessagesInput{}, err
+	}
+	err := s.T.Tx(ctx, func(ctx context.Context) error {
+		if err := s.putSection(ctx, "messages", map[string]string{"paid": in.PaidTemplateID, "shipped": in.ShippedTemplateID}); err != nil {
+			return err
+		}
+		return s.Audit.Record(ctx, "settings.messages_updated", "settings", "messages", map[string]any{"paid": in.PaidTemplateID, "shipped": in.ShippedTemplateID})
+	})
+	return in, err
+}
+
+// Messages returns the configured templates.
+func (s *Service) Messages(ctx context.Context) (MessagesInput, error) {
+	var out MessagesInput
+	err := s.T.Tx(ctx, func(ctx context.Context) error {
+		sec, err := s.section(ctx, "messages")
+		out = MessagesInput{PaidTemplateID: sec["paid"], ShippedTemplateID: sec["shipped"]}
+		return err
+	})
+	return out, err
 }
