@@ -378,16 +378,31 @@ func (p *Pay) query(mode string) http.HandlerFunc {
 
 func (p *Pay) close(mode string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if _, _, ok := p.authenticate(w, r); !ok {
+		_, body, ok := p.authenticate(w, r)
+		if !ok {
 			return
 		}
-		o := p.find(mode, r)
+		// The close request names the merchant in its body, not the query.
+		var in struct {
+			MchID    string `json:"mchid"`
+			SpMchID  string `json:"sp_mchid"`
+			SubMchID string `json:"sub_mchid"`
+		}
+		if err := json.Unmarshal(body, &in); err != nil {
+			p.payErr(w, 400, "PARAM_ERROR", "body is not valid JSON")
+			return
+		}
+		mch, sub := in.MchID, ""
+		if mode == "partner" {
+			mch, sub = in.SpMchID, in.SubMchID
+		}
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		o := p.byTrade[tradeKey(mode, mch, sub, r.PathValue("no"))]
 		if o == nil {
 			p.payErr(w, 404, "ORDER_NOT_EXIST", "order does not exist")
 			return
 		}
-		p.mu.Lock()
-		defer p.mu.Unlock()
 		if o.State == "SUCCESS" || o.State == "REFUND" {
 			p.payErr(w, 400, "ORDERPAID", "order is paid")
 			return

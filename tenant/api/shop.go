@@ -112,7 +112,7 @@ func (s *Server) shopRoutes() []Route {
 	}
 }
 
-var orderQuery = []QueryParam{{"status", "string", "order status"}, {"q", "string", "order number"}, {"member_id", "string", "shopper"},
+var orderQuery = []QueryParam{{"limit", "integer", "1–100, default 20"}, {"status", "string", "order status"}, {"q", "string", "order number"}, {"member_id", "string", "shopper"},
 	{"from", "string", "created at or after (RFC 3339)"}, {"to", "string", "created before (RFC 3339)"}, {"cursor", "string", "next_cursor"}}
 
 // shopStore checks that the store exists and is open (suspended stores are
@@ -445,6 +445,13 @@ func (s *Server) payNotify(c *gin.Context) {
 
 func (s *Server) orderFilter(c *gin.Context) (order.ListFilter, error) {
 	f := order.ListFilter{Status: c.Query("status"), Query: c.Query("q"), MemberID: c.Query("member_id"), Cursor: c.Query("cursor")}
+	if v := c.Query("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 100 {
+			return f, errs.Field("limit", "out_of_range", "must be between 1 and 100")
+		}
+		f.Limit = n
+	}
 	for _, p := range []struct {
 		name string
 		dst  **time.Time
