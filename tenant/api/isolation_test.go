@@ -32,6 +32,7 @@ var bodies = map[string]any{
 	"PATCH /api/v1/stores/:store/skus/:sku":              map[string]any{"stock": 0},
 	"POST /api/v1/stores/:store/orders/:order/ship":      map[string]any{"carrier": "SF", "tracking_no": "SF000"},
 	"POST /api/v1/stores/:store/refunds/:refund/review":  map[string]any{"approve": true},
+	"PUT /api/v1/stores/:store/settings/messages":        map[string]any{"paid_template_id": "TPL-hijack"},
 	// shop API
 	"POST /api/shop/v1/stores/:store/login":                 map[string]any{"code": "user:intruder:1"},
 	"PATCH /api/shop/v1/stores/:store/me":                   map[string]any{"nickname": "hijacked"},

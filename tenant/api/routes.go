@@ -167,6 +167,11 @@ func (s *Server) buildRoutes() []Route {
 		{Method: "PUT", Path: st + "/settings/payment", Tag: "settings", Auth: Store, Obj: access.ObjSecret, Act: access.Write,
 			Summary: "Set WeChat Pay (direct, partner or global; secrets write-only)", In: settings.PaymentInput{}, Out: settings.PaymentView{}, Handler: s.putPayment},
 
+		{Method: "GET", Path: st + "/settings/messages", Tag: "settings", Auth: Store, Obj: access.ObjMiniApp, Act: access.Read,
+			Summary: "Subscribe-message templates (paid, shipped)", Out: settings.MessagesInput{}, Handler: s.getMessages},
+		{Method: "PUT", Path: st + "/settings/messages", Tag: "settings", Auth: Store, Obj: access.ObjMiniApp, Act: access.Write,
+			Summary: "Set subscribe-message templates", In: settings.MessagesInput{}, Out: settings.MessagesInput{}, Handler: s.putMessages},
+
 		// Catalog
 		{Method: "GET", Path: st + "/categories", Tag: "catalog", Auth: Store, Obj: access.ObjCatalog, Act: access.Read,
 			Summary: "The category tree", Out: Page[catalog.Category]{}, Handler: s.listCategories},
@@ -696,4 +701,19 @@ func (s *Server) putPayment(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, v)
+}
+
+func (s *Server) getMessages(c *gin.Context) {
+	v, err := s.Settings.Messages(ctx(c))
+	s.reply(c, http.StatusOK, v, err)
+}
+
+func (s *Server) putMessages(c *gin.Context) {
+	var in settings.MessagesInput
+	if err := bind(c, &in); err != nil {
+		s.fail(c, err)
+		return
+	}
+	v, err := s.Settings.PutMessages(ctx(c), in)
+	s.reply(c, http.StatusOK, v, err)
 }

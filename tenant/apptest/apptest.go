@@ -170,13 +170,13 @@ func New(t testing.TB, opts ...Options) *Env {
 	}
 	cfg.Mail = e.Outbox
 	cfg.Log = slog.New(tenant.LogHandler{Handler: slog.NewJSONHandler(e.Logs, &slog.HandlerOptions{Level: slog.LevelDebug})})
-	if o.Configure != nil {
-		o.Configure(&cfg)
-	}
 	fake := sharedFake(t)
 	cfg.Fake, cfg.WeChatBaseURL = fake.srv, fake.url
 	if cfg.PayTimeout == 0 {
 		cfg.PayTimeout = time.Hour
+	}
+	if o.Configure != nil {
+		o.Configure(&cfg)
 	}
 	e.Fake = fake.srv
 	e.cfg = cfg

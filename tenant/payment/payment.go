@@ -208,7 +208,8 @@ func (s *Service) Prepare(ctx context.Context, o order.Order, openid string) (an
 		// documented body to the apihk host (maintainers' advice, issue #170).
 		body := map[string]any{"appid": m.appID, "mchid": m.mchID, "description": desc, "out_trade_no": o.OrderNo,
 			"notify_url": s.notifyURL(ctx), "trade_type": "JSAPI", "merchant_category_code": "5399",
-			"amount": map[string]any{"total": o.Total, "currency": m.currency}, "payer": map[string]any{"openid": openid}}
+			// Prices are CNY fen; the merchant's settlement currency is WeChat's concern.
+			"amount": map[string]any{"total": o.Total, "currency": o.Currency}, "payer": map[string]any{"openid": openid}}
 		res, err := c.Post(ctx, globalHost+"/v3/global/transactions/jsapi", body)
 		if err != nil {
 			return nil, payErr(err)
@@ -304,9 +305,6 @@ func (s *Service) applyTransaction(ctx context.Context, m merchant, raw []byte) 
 			return fmt.Errorf("%w: trade state %s", ErrRefused, str(tx.TradeState))
 		}
 		p = order.Payment{OutTradeNo: str(tx.OutTradeNo), TransactionID: str(tx.TransactionId), Amount: i64(tx.Amount.Total), Currency: str(tx.Amount.Currency)}
-		if m.mode == settings.ModeGlobal {
-			p.Currency = "" // the order is priced in CNY; cross-border settles in the merchant's currency
-		}
 	}
 	if _, err := s.Orders.ApplyPayment(ctx, p); err != nil {
 		if errors.Is(err, order.ErrMismatch) {
@@ -398,7 +396,7 @@ func (s *Service) Query(ctx context.Context, o order.Order) (Status, error) {
 		}
 		st := Status{State: str(tx.TradeState), TransactionID: str(tx.TransactionId)}
 		if tx.Amount != nil {
-			st.Amount = i64(tx.Amount.Total)
+			st.Amount, st.Currency = i64(tx.Amount.Total), str(tx.Amount.Currency)
 		}
 		return st, nil
 	}
@@ -424,11 +422,7 @@ func (s *Service) Reconcile(ctx context.Context, o order.Order) (bool, error) {
 	if st.State != "SUCCESS" && st.State != "REFUND" {
 		return false, nil
 	}
-	cur := st.Currency
-	if cur != "CNY" {
-		cur = ""
-	}
-	_, err = s.Orders.ApplyPayment(ctx, order.Payment{OutTradeNo: o.OrderNo, TransactionID: st.TransactionID, Amount: st.Amount, Currency: cur})
+	_, err = s.Orders.ApplyPayment(ctx, order.Payment{OutTradeNo: o.OrderNo, TransactionID: st.TransactionID, Amount: st.Amount, Currency: st.Currency})
 	return err == nil, err
 }
 
@@ -480,7 +474,7 @@ func (s *Service) Refund(ctx context.Context, o order.Order, r order.Refund) err
 	if m.mode == settings.ModeGlobal {
 		_, err = c.Post(ctx, globalHost+"/v3/global/refunds", map[string]any{"mchid": m.mchID, "out_trade_no": o.OrderNo,
 			"out_refund_no": r.OutRefundNo, "notify_url": s.notifyURL(ctx), "reason": truncate(r.Reason, 80),
-			"amount": map[string]any{"refund": r.Amount, "total": o.PaidTotal, "currency": m.currency}})
+			"amount": map[string]any{"refund": r.Amount, "total": o.PaidTotal, "currency": o.Currency}})
 		if err != nil {
 			return payErr(err)
 		}
