@@ -13,8 +13,8 @@ help: ## List the targets
 build: ## Build bin/shoplet
 	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/shoplet
 
-run: build ## Start Shoplet on embedded defaults (SQLite in ./data, in-process Redis)
-	./$(BIN) serve
+run: build ## Start Shoplet on embedded defaults (SQLite in ./data, in-process Redis, fake WeChat for the demo)
+	SHOPLET_WECHAT_FAKE=$${SHOPLET_WECHAT_FAKE:-true} ./$(BIN) serve
 
 test: ## Run every test (PostgreSQL/Redis when SHOPLET_TEST_POSTGRES_URL/SHOPLET_TEST_REDIS_URL are set, else SQLite and in-process Redis)
 	$(GO) test -count=1 -timeout 20m $(PKGS)

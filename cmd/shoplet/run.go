@@ -20,8 +20,11 @@ import (
 
 	"github.com/caarlos0/env/v11"
 	"github.com/shoplet/shoplet/pkg/secretbox"
+	"github.com/shoplet/shoplet/pkg/wechatfake"
 	"github.com/shoplet/shoplet/tenant"
 	"github.com/shoplet/shoplet/tenant/app"
+	"github.com/shoplet/shoplet/tenant/payment"
+	"github.com/shoplet/shoplet/tenant/settings"
 	webadmin "github.com/shoplet/shoplet/web-admin"
 )
 
@@ -56,6 +59,20 @@ type Config struct {
 	TrustedProxies     []string      `env:"TRUSTED_PROXIES"`
 	LogLevel           string        `env:"LOG_LEVEL" envDefault:"info"`
 	PprofAddr          string        `env:"PPROF_ADDR"` // e.g. 127.0.0.1:6060; off when empty
+	PublicURL          string        `env:"PUBLIC_URL"` // where WeChat Pay reaches this server; default BASE_URL
+	PayTimeout         time.Duration `env:"PAY_TIMEOUT" envDefault:"30m"`
+	AutoComplete       time.Duration `env:"AUTO_COMPLETE_AFTER" envDefault:"168h"`
+	// WeChatFake runs the project's fake WeChat and WeChat Pay in-process and
+	// sends every WeChat call to it: for the demo on a laptop, never production.
+	WeChatFake bool `env:"WECHAT_FAKE" envDefault:"false"`
+	// The platform's WeChat Pay service-provider account, for partner mode.
+	SpMchID         string `env:"WECHATPAY_SP_MCHID"`
+	SpAppID         string `env:"WECHATPAY_SP_APPID"`
+	SpSerial        string `env:"WECHATPAY_SP_SERIAL"`
+	SpPrivateKey    string `env:"WECHATPAY_SP_PRIVATE_KEY_FILE"`
+	SpAPIv3Key      string `env:"WECHATPAY_SP_APIV3_KEY"`
+	SpPublicKeyID   string `env:"WECHATPAY_SP_PUBLIC_KEY_ID"`
+	SpPublicKeyFile string `env:"WECHATPAY_SP_PUBLIC_KEY_FILE"`
 }
 
 // String prints the configuration with secrets masked.
@@ -66,8 +83,8 @@ func (c Config) String() string {
 		}
 		return "[set]"
 	}
-	return fmt.Sprintf("env=%s addr=%s data_dir=%s database=%s redis=%s master_key=%s worker=%s",
-		c.Env, c.Addr, c.DataDir, redactURL(c.DatabaseURL), redactURL(c.RedisURL), mask(c.MasterKey), c.Worker)
+	return fmt.Sprintf("env=%s addr=%s data_dir=%s database=%s redis=%s master_key=%s worker=%s wechat_fake=%v sp_apiv3_key=%s",
+		c.Env, c.Addr, c.DataDir, redactURL(c.DatabaseURL), redactURL(c.RedisURL), mask(c.MasterKey), c.Worker, c.WeChatFake, mask(c.SpAPIv3Key))
 }
 
 func redactURL(s string) string {
@@ -159,12 +176,27 @@ func appConfig(cfg Config, log *slog.Logger) (app.Config, error) {
 	}
 	key, err := masterKey(cfg, log)
 	if err != nil {
-		return app.Config{}, err
+		sp, err := platformAccount(cfg)
+		if err != nil {
+			return app.Config{}, err
+		}
+		return app.Config{
+			PayTimeout: cfg.PayTimeout, AutoCompleteAfter: cfg.AutoComplete, PublicURL: cfg.PublicURL, Platform: sp}, err
 	}
 	if cfg.Env == "production" && cfg.RedisURL == "" {
-		return app.Config{}, errors.New("SHOPLET_REDIS_URL is required in production (the embedded Redis keeps nothing across restarts)")
+		sp, err := platformAccount(cfg)
+		if err != nil {
+			return app.Config{}, err
+		}
+		return app.Config{
+			PayTimeout: cfg.PayTimeout, AutoCompleteAfter: cfg.AutoComplete, PublicURL: cfg.PublicURL, Platform: sp}, errors.New("SHOPLET_REDIS_URL is required in production (the embedded Redis keeps nothing across restarts)")
+	}
+	sp, err := platformAccount(cfg)
+	if err != nil {
+		return app.Config{}, err
 	}
 	return app.Config{
+		PayTimeout: cfg.PayTimeout, AutoCompleteAfter: cfg.AutoComplete, PublicURL: cfg.PublicURL, Platform: sp,
 		DatabaseURL: cfg.DatabaseURL, MigrateDatabaseURL: cfg.MigrateDatabaseURL, MigrateOnStart: cfg.MigrateOnStart,
 		AllowRLSBypass: cfg.AllowRLSBypass || cfg.Env != "production", RedisURL: cfg.RedisURL, RedisPrefix: cfg.RedisPrefix,
 		Queue: cfg.Queue, DataDir: cfg.DataDir, MasterKeyID: cfg.MasterKeyID, MasterKey: key, AccessTTL: cfg.AccessTTL,
@@ -172,6 +204,34 @@ func appConfig(cfg Config, log *slog.Logger) (app.Config, error) {
 		EnforcerCacheSize: cfg.EnforcerCacheSize, DBMaxConns: cfg.DBMaxConns, BaseURL: cfg.BaseURL, WorkerConcurrency: cfg.WorkerConcurrency,
 		TrustedProxies: cfg.TrustedProxies, Version: version, Console: webadmin.FS(), Log: log,
 	}, nil
+}
+
+// platformAccount loads the platform's service-provider account, if configured.
+func platformAccount(cfg Config) (*payment.Platform, error) {
+	if cfg.SpMchID == "" {
+		return nil, nil
+	}
+	pk, err := os.ReadFile(cfg.SpPrivateKey)
+	if err != nil {
+		return nil, fmt.Errorf("SHOPLET_WECHATPAY_SP_PRIVATE_KEY_FILE: %w", err)
+	}
+	priv, err := settings.ParsePrivateKey(string(pk))
+	if err != nil {
+		return nil, fmt.Errorf("SHOPLET_WECHATPAY_SP_PRIVATE_KEY_FILE: %w", err)
+	}
+	pubPEM, err := os.ReadFile(cfg.SpPublicKeyFile)
+	if err != nil {
+		return nil, fmt.Errorf("SHOPLET_WECHATPAY_SP_PUBLIC_KEY_FILE: %w", err)
+	}
+	pub, err := settings.ParsePublicKey(string(pubPEM))
+	if err != nil {
+		return nil, fmt.Errorf("SHOPLET_WECHATPAY_SP_PUBLIC_KEY_FILE: %w", err)
+	}
+	if len(cfg.SpAPIv3Key) != 32 || cfg.SpAppID == "" || cfg.SpSerial == "" || cfg.SpPublicKeyID == "" {
+		return nil, errors.New("the service-provider account needs SHOPLET_WECHATPAY_SP_APPID, _SERIAL, _APIV3_KEY (32 characters) and _PUBLIC_KEY_ID")
+	}
+	return &payment.Platform{SpMchID: cfg.SpMchID, SpAppID: cfg.SpAppID, Serial: cfg.SpSerial, PrivateKey: priv, APIv3Key: cfg.SpAPIv3Key,
+		PublicKeyID: cfg.SpPublicKeyID, PublicKey: pub}, nil
 }
 
 // masterKey returns the configured key, or in development a key generated
@@ -222,6 +282,24 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) 
 	if err != nil {
 		return err
 	}
+	fakeURL := ""
+	if cfg.WeChatFake {
+		if cfg.Env == "production" {
+			return errors.New("SHOPLET_WECHAT_FAKE is for development only")
+		}
+		f, err := wechatfake.New()
+		if err != nil {
+			return err
+		}
+		fl, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return err
+		}
+		go func() { _ = http.Serve(fl, f.Handler()) }()
+		fakeURL = "http://" + fl.Addr().String()
+		ac.Fake, ac.WeChatBaseURL = f, fakeURL
+		log.Warn("!!! FAKE WECHAT: every WeChat and WeChat Pay call goes to the in-process fake at " + fakeURL + " (development only)")
+	}
 	a, err := app.New(ctx, ac)
 	if err != nil {
 		return err
@@ -247,7 +325,11 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) 
 	srv := &http.Server{Handler: a.API.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	log.Info("shoplet is running", "url", "http://"+ln.Addr().String(), "openapi", "http://"+ln.Addr().String()+"/openapi.json",
 		"worker_inline", inline, "config", cfg.String())
-	fmt.Fprintf(stdout, "\n  Shoplet is running at http://%s  (API docs: /openapi.json)\n\n", ln.Addr().String())
+	fmt.Fprintf(stdout, "\n  Shoplet is running at http://%s  (API docs: /openapi.json)\n", ln.Addr().String())
+	if fakeURL != "" {
+		fmt.Fprintf(stdout, "  Fake WeChat and WeChat Pay at %s  (see README: a purchase with curl)\n", fakeURL)
+	}
+	fmt.Fprintln(stdout)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

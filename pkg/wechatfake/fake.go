@@ -7,9 +7,13 @@
 package wechatfake
 
 import (
+	"crypto/rand"
+	"crypto/rsa"
 	"crypto/sha256"
+	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"net/http"
 	"strings"
@@ -113,6 +117,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /cgi-bin/message/subscribe/send", s.subscribe)
 	mux.HandleFunc("POST /wxa/sec/order/upload_shipping_info", s.shipping)
 	s.Pay.routes(mux)
+	s.demoRoutes(mux)
 	return mux
 }
 
@@ -308,4 +313,60 @@ func (s *Server) ShippingUploads() []map[string]any {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]map[string]any(nil), s.Shipping...)
+}
+
+// Demo helpers, for a newcomer driving the fake with curl: they hand out
+// credentials in the shapes WeChat does, without registering anything (a
+// store registers when it saves its settings, as with WeChat itself).
+func (s *Server) demoRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("POST /fake/app", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, map[string]any{"app_id": "wx" + strings.ToLower(randHex(8))[:16], "app_secret": strings.ToLower(randHex(16))})
+	})
+	mux.HandleFunc("POST /fake/merchant", func(w http.ResponseWriter, r *http.Request) {
+		m, err := NewMerchantCredentials()
+		if err != nil {
+			wxErr(w, -1, err.Error())
+			return
+		}
+		m.PlatformPublicKeyID, m.PlatformPublicKey = PublicKeyID, s.Pay.PlatformPublicKeyPEM()
+		writeJSON(w, m)
+	})
+	mux.HandleFunc("GET /fake/login-code", func(w http.ResponseWriter, r *http.Request) {
+		name := r.URL.Query().Get("name")
+		if name == "" {
+			name = "shopper"
+		}
+		writeJSON(w, map[string]any{"code": "user:" + strings.ReplaceAll(name, ":", "_") + ":" + randHex(4)})
+	})
+}
+
+// MerchantCredentials is what a brand enters for a direct WeChat Pay account.
+type MerchantCredentials struct {
+	MchID               string `json:"mch_id"`
+	CertSerial          string `json:"cert_serial"`
+	APIv3Key            string `json:"api_v3_key"`
+	PrivateKey          string `json:"private_key"`
+	PlatformPublicKeyID string `json:"platform_public_key_id"`
+	PlatformPublicKey   string `json:"platform_public_key"`
+	Mode                string `json:"mode"`
+}
+
+// NewMerchantCredentials makes a fresh merchant key and ids.
+func NewMerchantCredentials() (MerchantCredentials, error) {
+	k, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return MerchantCredentials{}, err
+	}
+	der, _ := x509.MarshalPKCS8PrivateKey(k)
+	return MerchantCredentials{MchID: "19" + randDigits(8), CertSerial: randHex(20), APIv3Key: strings.ToLower(randHex(16)),
+		PrivateKey: string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})), Mode: "direct"}, nil
+}
+
+func randDigits(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	for i := range b {
+		b[i] = '0' + b[i]%10
+	}
+	return string(b)
 }
