@@ -176,33 +176,23 @@ func appConfig(cfg Config, log *slog.Logger) (app.Config, error) {
 	}
 	key, err := masterKey(cfg, log)
 	if err != nil {
-		sp, err := platformAccount(cfg)
-		if err != nil {
-			return app.Config{}, err
-		}
-		return app.Config{
-			PayTimeout: cfg.PayTimeout, AutoCompleteAfter: cfg.AutoComplete, PublicURL: cfg.PublicURL, Platform: sp}, err
+		return app.Config{}, err
 	}
 	if cfg.Env == "production" && cfg.RedisURL == "" {
-		sp, err := platformAccount(cfg)
-		if err != nil {
-			return app.Config{}, err
-		}
-		return app.Config{
-			PayTimeout: cfg.PayTimeout, AutoCompleteAfter: cfg.AutoComplete, PublicURL: cfg.PublicURL, Platform: sp}, errors.New("SHOPLET_REDIS_URL is required in production (the embedded Redis keeps nothing across restarts)")
+		return app.Config{}, errors.New("SHOPLET_REDIS_URL is required in production (the embedded Redis keeps nothing across restarts)")
 	}
 	sp, err := platformAccount(cfg)
 	if err != nil {
 		return app.Config{}, err
 	}
 	return app.Config{
-		PayTimeout: cfg.PayTimeout, AutoCompleteAfter: cfg.AutoComplete, PublicURL: cfg.PublicURL, Platform: sp,
 		DatabaseURL: cfg.DatabaseURL, MigrateDatabaseURL: cfg.MigrateDatabaseURL, MigrateOnStart: cfg.MigrateOnStart,
 		AllowRLSBypass: cfg.AllowRLSBypass || cfg.Env != "production", RedisURL: cfg.RedisURL, RedisPrefix: cfg.RedisPrefix,
 		Queue: cfg.Queue, DataDir: cfg.DataDir, MasterKeyID: cfg.MasterKeyID, MasterKey: key, AccessTTL: cfg.AccessTTL,
 		RefreshTTL: cfg.RefreshTTL, LoginMaxFailures: cfg.LoginMaxFailures, LoginLockFor: cfg.LoginLockFor, LoginMaxPerIP: cfg.LoginMaxPerIP,
 		EnforcerCacheSize: cfg.EnforcerCacheSize, DBMaxConns: cfg.DBMaxConns, BaseURL: cfg.BaseURL, WorkerConcurrency: cfg.WorkerConcurrency,
 		TrustedProxies: cfg.TrustedProxies, Version: version, Console: webadmin.FS(), Log: log,
+		PayTimeout: cfg.PayTimeout, AutoCompleteAfter: cfg.AutoComplete, PublicURL: cfg.PublicURL, Platform: sp,
 	}, nil
 }
 

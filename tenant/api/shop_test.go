@@ -20,7 +20,7 @@ type commerceStore struct {
 	skuB  string // stock 3, 12900 fen
 }
 
-func newCommerceStore(t *testing.T, e *apptest.Env, slug, entity string) commerceStore {
+func newCommerceStore(t testing.TB, e *apptest.Env, slug, entity string) commerceStore {
 	owner := e.SignUp("owner@" + slug + ".example")
 	sid := owner.CreateStore(slug, entity, "apparel")
 	cs := commerceStore{owner: owner, conn: owner.ConnectWeChat(sid), base: "/api/v1/stores/" + sid, shop: "/api/shop/v1/stores/" + sid}
@@ -34,12 +34,12 @@ func newCommerceStore(t *testing.T, e *apptest.Env, slug, entity string) commerc
 	return cs
 }
 
-func addAddress(t *testing.T, shopper *apptest.Client, shop string) string {
+func addAddress(t testing.TB, shopper *apptest.Client, shop string) string {
 	return shopper.Must(201, "POST", shop+"/addresses", map[string]any{"name": "李雷", "phone": "13800138000", "province": "上海市",
 		"city": "上海市", "district": "静安区", "detail": "南京西路 1 号"}).Map(t)["id"].(string)
 }
 
-func waitFor(t *testing.T, what string, cond func() bool) {
+func waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
