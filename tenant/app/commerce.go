@@ -56,6 +56,7 @@ func (a *App) wireCommerce() {
 	if a.Payments != nil {
 		o.RefundRemote = a.Payments.Refund
 	}
+	o.SoldOut = soldOut{a}
 	a.Members.Exporter = o.MemberOrders
 	a.Members.Anonymiser = o.Anonymise
 
@@ -205,8 +206,59 @@ func DemoCode(name string) string {
 	return "user:" + strings.ReplaceAll(name, ":", "_") + ":" + hex.EncodeToString(h[:6])
 }
 
-var _ = tenant.FromContext
-
 func wxShipment(o order.Order, openid, desc string) wxapp.Shipment {
 	return wxapp.Shipment{TransactionID: o.TransactionID, OpenID: openid, Carrier: o.Carrier, TrackingNo: o.TrackingNo, ItemDesc: desc}
+}
+
+// soldOut keeps the sold-out marks in Redis, keyed by tenant and SKU.
+type soldOut struct{ a *App }
+
+const soldOutTTL = time.Second
+
+func (m soldOut) key(ctx context.Context, sku string) string {
+	tid, _ := tenant.FromContext(ctx)
+	return m.a.Cfg.RedisPrefix + "soldout:{" + tid + "}:" + sku
+}
+
+func (m soldOut) idemKey(ctx context.Context, memberID, key string) string {
+	tid, _ := tenant.FromContext(ctx)
+	return m.a.Cfg.RedisPrefix + "idem:{" + tid + "}:" + memberID + ":" + key
+}
+
+func (m soldOut) Check(ctx context.Context, skus []string, memberID, key string) (bool, string, error) {
+	keys := make([]string, 0, len(skus)+1)
+	keys = append(keys, m.idemKey(ctx, memberID, key))
+	for _, s := range skus {
+		keys = append(keys, m.key(ctx, s))
+	}
+	vals, err := m.a.Redis.Client.MGet(ctx, keys...).Result()
+	if err != nil {
+		return false, "", err
+	}
+	orderID, _ := vals[0].(string)
+	for _, v := range vals[1:] {
+		if v != nil {
+			return true, orderID, nil
+		}
+	}
+	return false, orderID, nil
+}
+
+func (m soldOut) Remember(ctx context.Context, memberID, key, orderID string) {
+	m.a.Redis.Client.Set(ctx, m.idemKey(ctx, memberID, key), orderID, 24*time.Hour)
+}
+
+func (m soldOut) Mark(ctx context.Context, sku string) {
+	m.a.Redis.Client.Set(ctx, m.key(ctx, sku), 1, soldOutTTL)
+}
+
+func (m soldOut) Clear(ctx context.Context, skus []string) {
+	if len(skus) == 0 {
+		return
+	}
+	keys := make([]string, len(skus))
+	for i, s := range skus {
+		keys[i] = m.key(ctx, s)
+	}
+	m.a.Redis.Client.Del(ctx, keys...)
 }

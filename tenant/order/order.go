@@ -136,6 +136,22 @@ type Service struct {
 	OnShipped func(ctx context.Context, o Order)
 	// RefundRemote sends an approved refund to WeChat Pay. May be nil.
 	RefundRemote func(ctx context.Context, o Order, r Refund) error
+	// SoldOut short-cuts checkouts of SKUs that just ran out. May be nil.
+	SoldOut SoldOutMarks
+}
+
+// SoldOutMarks remembers, briefly, which SKUs of the tenant in ctx just ran
+// out, so a flash crowd's failed attempts cost no database work. A mark can
+// only refuse early; the conditional stock decrement stays the only way in,
+// so a stale mark can never oversell (at worst it refuses for its short TTL).
+type SoldOutMarks interface {
+	// Check reports whether any SKU is marked, and the order a member's
+	// idempotency key already made ("" if none remembered), in one round trip.
+	Check(ctx context.Context, skuIDs []string, memberID, key string) (marked bool, orderID string, err error)
+	Mark(ctx context.Context, skuID string)
+	Clear(ctx context.Context, skuIDs []string)
+	// Remember records the order an idempotency key made.
+	Remember(ctx context.Context, memberID, key, orderID string)
 }
 
 func actor(ctx context.Context) string {
@@ -293,6 +309,22 @@ func (s *Service) Checkout(ctx context.Context, memberID string, in CheckoutInpu
 	if err := f.Err(); err != nil {
 		return Order{}, false, err
 	}
+	if s.SoldOut != nil && len(in.Items) > 0 {
+		skus := make([]string, len(in.Items))
+		for i, it := range in.Items {
+			skus[i] = it.SKUID
+		}
+		marked, orderID, err := s.SoldOut.Check(ctx, skus, memberID, in.IdempotencyKey)
+		if err == nil && orderID != "" {
+			// A double tap whose first tap got an order (perhaps the last unit).
+			if existing, err := s.Get(ctx, memberID, orderID); err == nil {
+				return existing, false, nil
+			}
+		}
+		if err == nil && marked {
+			return Order{}, false, errSoldOut(0, "this item")
+		}
+	}
 	if existing, err := s.byKey(ctx, memberID, in.IdempotencyKey); err == nil {
 		return existing, false, nil
 	}
@@ -349,6 +381,9 @@ func (s *Service) Checkout(ctx context.Context, memberID string, in CheckoutInpu
 				return res.Error
 			}
 			if res.RowsAffected != 1 {
+				if s.SoldOut != nil {
+					s.SoldOut.Mark(ctx, skuID)
+				}
 				return errSoldOut(idx, p.Title)
 			}
 			if err := q.Model(&catalog.Product{}).Where("id = ?", p.ID).
@@ -395,6 +430,9 @@ func (s *Service) Checkout(ctx context.Context, memberID string, in CheckoutInpu
 		return Order{}, false, err
 	}
 	s.changed(ctx, products...)
+	if s.SoldOut != nil {
+		s.SoldOut.Remember(ctx, memberID, in.IdempotencyKey, o.ID)
+	}
 	if s.AfterCheckout != nil {
 		if err := s.AfterCheckout(ctx, o); err != nil {
 			return o, true, err
@@ -544,7 +582,7 @@ func (s *Service) ApplyPayment(ctx context.Context, p Payment) (bool, error) {
 // "cancelled". A paid or already closed order is left alone (false).
 func (s *Service) Close(ctx context.Context, id, reason string) (bool, error) {
 	closed := false
-	var products []string
+	var products, restocked []string
 	err := s.T.Tx(ctx, func(ctx context.Context) error {
 		q := s.T.Q(ctx)
 		var o Order
@@ -567,12 +605,16 @@ func (s *Service) Close(ctx context.Context, id, reason string) (bool, error) {
 		}
 		for _, l := range lines {
 			products = append(products, l.ProductID)
+			restocked = append(restocked, l.SKUID)
 		}
 		closed = true
 		return s.event(ctx, id, PendingPayment, Closed, reason)
 	})
 	if closed {
 		s.changed(ctx, products...)
+		if s.SoldOut != nil {
+			s.SoldOut.Clear(ctx, restocked)
+		}
 	}
 	return closed, err
 }
