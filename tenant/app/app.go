@@ -227,7 +227,10 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 			}
 		}}
 	a.Settings = &settings.Service{T: a.T, Box: box, Audit: a.Audit, Entity: a.Stores}
-	a.Settings.AfterChange = a.registerWithFake
+	a.Settings.AfterChange = func(ctx context.Context, section string) {
+		a.Payments.Forget(ctx)
+		a.registerWithFake(ctx, section)
+	}
 	httpc, err := wechat.Client(cfg.WeChatBaseURL)
 	if err != nil {
 		a.Close()

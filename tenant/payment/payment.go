@@ -54,6 +54,25 @@ type Service struct {
 	Platform   *Platform // nil: partner mode unavailable
 	mu         sync.Mutex
 	clients    map[string]*core.Client
+	merchants  map[string]cachedMerchant // by tenant
+}
+
+type cachedMerchant struct {
+	m  merchant
+	at time.Time
+}
+
+// merchantTTL bounds how long a resolved configuration is reused: resolving
+// costs several queries, two unsealings and an RSA key parse. A change on this
+// instance drops it at once (Forget); other instances follow within the TTL.
+const merchantTTL = 30 * time.Second
+
+// Forget drops the tenant's cached configuration (after its settings change).
+func (s *Service) Forget(ctx context.Context) {
+	tid, _ := tenant.FromContext(ctx)
+	s.mu.Lock()
+	delete(s.merchants, tid)
+	s.mu.Unlock()
 }
 
 // merchant is one tenant's resolved WeChat Pay configuration.
@@ -69,6 +88,27 @@ type merchant struct {
 var ErrNotConfigured = errs.E(errs.Conflict, "payment_not_configured", "this store has not set up WeChat Pay yet")
 
 func (s *Service) merchant(ctx context.Context) (merchant, error) {
+	tid, _ := tenant.FromContext(ctx)
+	s.mu.Lock()
+	c, ok := s.merchants[tid]
+	s.mu.Unlock()
+	if ok && time.Since(c.at) < merchantTTL {
+		return c.m, nil
+	}
+	m, err := s.resolve(ctx)
+	if err != nil {
+		return m, err
+	}
+	s.mu.Lock()
+	if s.merchants == nil {
+		s.merchants = map[string]cachedMerchant{}
+	}
+	s.merchants[tid] = cachedMerchant{m: m, at: time.Now()}
+	s.mu.Unlock()
+	return m, nil
+}
+
+func (s *Service) resolve(ctx context.Context) (merchant, error) {
 	pv, err := s.Settings.GetPayment(ctx)
 	if err != nil {
 		return merchant{}, err
