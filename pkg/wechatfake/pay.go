@@ -55,6 +55,15 @@ type Pay struct {
 	Deliveries map[string]int
 	client     *http.Client
 	seq        int64
+	dropCloses int // closes to apply and then hang up on (see DropNextClose)
+}
+
+// DropNextClose makes the next close request take effect and then lose its
+// answer (the connection is cut), as when the caller dies after WeChat Pay acted.
+func (p *Pay) DropNextClose() {
+	p.mu.Lock()
+	p.dropCloses++
+	p.mu.Unlock()
 }
 
 type payOrder struct {
@@ -408,6 +417,15 @@ func (p *Pay) close(mode string) http.HandlerFunc {
 			return
 		}
 		o.State = "CLOSED"
+		if p.dropCloses > 0 {
+			p.dropCloses--
+			if hj, ok := w.(http.Hijacker); ok {
+				if conn, _, err := hj.Hijack(); err == nil {
+					conn.Close()
+					return
+				}
+			}
+		}
 		p.respond(w, 204, nil)
 	}
 }

@@ -100,6 +100,16 @@ func (m *Mux) Handle(typ string, h Handler) {
 	})
 }
 
+// Run processes one task now, as a worker would (for tests and tools).
+func (m *Mux) Run(ctx context.Context, typ string, tenantID string, payload any) error {
+	p, err := json.Marshal(payload)
+	if err != nil {
+		return err
+	}
+	b, _ := json.Marshal(envelope{TenantID: tenantID, Payload: p})
+	return m.m.ProcessTask(ctx, asynq.NewTask(typ, b))
+}
+
 // Worker processes tasks until Shutdown.
 type Worker struct{ srv *asynq.Server }
 
