@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/shoplet/shoplet/tenant/apptest"
 )
@@ -47,5 +48,41 @@ func TestListCacheSeesWrites(t *testing.T) {
 	intruder := e1.SignUp("intruder@cache.example")
 	if r := intruder.Do("GET", base+"/products", nil); r.Status != 404 {
 		t.Fatalf("cached list served to a stranger: %d", r.Status)
+	}
+}
+
+// TestShopSeesChangesWithinASecond: public shop reads may be served from
+// cache, but a price change or an off-shelf reaches shoppers within a second.
+func TestShopSeesChangesWithinASecond(t *testing.T) {
+	e := apptest.New(t)
+	cs := newCommerceStore(t, e, "fresh", "mainland")
+	anon := e.Anon()
+	price := func() float64 {
+		items := anon.Must(200, "GET", cs.shop+"/products", nil).Map(t)["items"].([]any)
+		if len(items) == 0 {
+			return -1
+		}
+		return items[0].(map[string]any)["min_price"].(float64)
+	}
+	price()
+	price() // served from cache now
+	cs.owner.Must(200, "PATCH", cs.base+"/skus/"+cs.skuA, map[string]any{"price": 100})
+	start := time.Now()
+	for price() != 100 {
+		if time.Since(start) > time.Second {
+			t.Fatal("a price change took more than a second to reach the shop")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cs.owner.Must(200, "PUT", cs.base+"/products/"+cs.prod+"/status", map[string]string{"status": "off_shelf"})
+	start = time.Now()
+	for price() != -1 {
+		if time.Since(start) > time.Second {
+			t.Fatal("an off-shelf product was still listed after a second")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if r := anon.Do("GET", cs.shop+"/products/"+cs.prod, nil); r.Status != 404 {
+		t.Fatalf("off-shelf product detail: %d", r.Status)
 	}
 }

@@ -77,6 +77,8 @@ type Server struct {
 	lat    *prometheus.HistogramVec
 	lists  *lru.Cache[string, []byte]
 	hits   *prometheus.CounterVec
+	// shopVersions caches stores' versions for public shop reads (see publicVersions).
+	shopVersions *lru.Cache[string, versions]
 }
 
 // Auth levels of a route.
@@ -127,6 +129,7 @@ func New(d Deps) *Server {
 		size = 4096
 	}
 	s.lists, _ = lru.New[string, []byte](size)
+	s.shopVersions, _ = lru.New[string, versions](10000)
 	e := gin.New()
 	e.ContextWithFallback = true
 	_ = e.SetTrustedProxies(d.TrustedProxies)

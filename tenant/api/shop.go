@@ -142,6 +142,18 @@ func (s *Server) shopAccess(needSession, cacheable bool) gin.HandlerFunc {
 			s.fail(c, errStoreNotFound)
 			return
 		}
+		if !needSession {
+			if v, ok := s.publicVersions(c, tid, cacheable); ok {
+				if !s.shopStore(c, v.policy) {
+					return
+				}
+				if cacheable {
+					c.Set(keyCatalogV, v.catalog)
+				}
+				c.Next()
+			}
+			return
+		}
 		keys := []string{s.Enforcers.VersionKey(tid)}
 		tok := bearer(c)
 		if needSession {
@@ -554,4 +566,42 @@ func (s *Server) staffMembers(c *gin.Context) {
 	limit, _ := strconv.Atoi(c.DefaultQuery("limit", "50"))
 	out, next, err := s.Members.List(ctx(c), c.Query("cursor"), limit)
 	s.reply(c, http.StatusOK, page(out, next), err)
+}
+
+// versions is a store's policy and catalog versions as last read from Redis.
+type versions struct {
+	policy, catalog int64
+	at              time.Time
+}
+
+// publicMaxAge bounds how stale the versions behind public shop reads may be.
+// The shop promises a change reaches shoppers within a second; 250 ms keeps
+// well inside that and spares a Redis round trip on most public requests.
+// Signed-in routes (sessions, orders) always read Redis.
+const publicMaxAge = 250 * time.Millisecond
+
+func (s *Server) publicVersions(c *gin.Context, tid string, cacheable bool) (versions, bool) {
+	if v, ok := s.shopVersions.Get(tid); ok && time.Since(v.at) < publicMaxAge {
+		return v, true
+	}
+	keys := []string{s.Enforcers.VersionKey(tid)}
+	if s.CatalogVersionKey != nil {
+		keys = append(keys, s.CatalogVersionKey(tid))
+	}
+	vals, err := s.Redis.MGet(ctx(c), keys...).Result()
+	if err != nil {
+		s.fail(c, errs.Wrap(err, "store versions"))
+		return versions{}, false
+	}
+	var v versions
+	if v.policy, err = access.VersionOf(vals[0]); err != nil {
+		s.fail(c, errs.Wrap(err, "policy version"))
+		return versions{}, false
+	}
+	if len(vals) > 1 {
+		v.catalog, _ = access.VersionOf(vals[1])
+	}
+	v.at = time.Now()
+	s.shopVersions.Add(tid, v)
+	return v, true
 }
