@@ -16,8 +16,13 @@ build: ## Build bin/shoplet
 run: build ## Start Shoplet on embedded defaults (SQLite in ./data, in-process Redis, fake WeChat for the demo)
 	SHOPLET_WECHAT_FAKE=$${SHOPLET_WECHAT_FAKE:-true} ./$(BIN) serve
 
-test: ## Run every test (PostgreSQL/Redis when SHOPLET_TEST_POSTGRES_URL/SHOPLET_TEST_REDIS_URL are set, else SQLite and in-process Redis)
+test: test-go test-templates ## Run every test: Go (PostgreSQL/Redis when SHOPLET_TEST_POSTGRES_URL/SHOPLET_TEST_REDIS_URL are set, else SQLite and in-process Redis) and the mini-program template (Node)
+
+test-go: ## Run the Go tests
 	$(GO) test -count=1 -timeout 20m $(PKGS)
+
+test-templates: ## Run the storefront template's tests (miniprogram-simulate under jest)
+	cd templates && npm ci --no-audit --no-fund --loglevel=error && npx jest
 
 test-race: ## Run the tests with the race detector
 	$(GO) test -race -count=1 -timeout 30m $(PKGS)
@@ -32,4 +37,4 @@ vet: ## go vet and gofmt check
 migrate: build ## Apply migrations to SHOPLET_DATABASE_URL (or the embedded SQLite)
 	./$(BIN) migrate up
 
-.PHONY: help build run test test-race bench vet migrate
+.PHONY: help build run test test-go test-templates test-race bench vet migrate

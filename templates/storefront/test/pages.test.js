@@ -1,0 +1,83 @@
+const { mount, mockAPI, fixture, simulate } = require('./helpers')
+
+beforeEach(() => {
+  jest.resetModules()
+  jest.restoreAllMocks()
+  wx.setStorageSync('shoplet.token', 'shop-token-1')
+})
+
+test('home lists the store\'s products from the shop API and searches', async () => {
+  const calls = mockAPI({ 'GET /products': fixture('products') })
+  const page = mount('pages/home/index')
+  await simulate.sleep(10)
+  expect(page.data.items.map((p) => p.title)).toEqual(['Linen shirt', 'Logo tee'])
+  // Rendered through product-card and price: title and yuan from int fen.
+  expect(page.dom.textContent).toContain('Linen shirt')
+  expect(page.dom.textContent).toContain('¥129.00')
+  expect(page.dom.textContent).not.toContain('暂无商品')
+  expect(calls[0].path).toBe('/products')
+  expect(calls[0].header.Authorization).toBe('Bearer shop-token-1')
+  page.instance.search({ detail: { value: 'linen' } })
+  await simulate.sleep(10)
+  expect(calls[1].query).toContain('q=linen')
+})
+
+test('product detail picks a SKU by spec, shows stock, and adds to cart', async () => {
+  const calls = mockAPI({ 'GET /products/': fixture('product'), 'PUT /cart/': {} })
+  jest.spyOn(wx, 'showToast').mockImplementation(() => {})
+  const page = mount('pkg-goods/detail/index')
+  const product = fixture('product')
+  await page.instance.onLoad({ id: product.id })
+  await simulate.sleep(0)
+  expect(page.data.sku.spec.size).toBe('M')
+  expect(page.querySelector('.current').querySelector('.price').dom.textContent).toBe('¥129.00')
+  page.instance.choose({ currentTarget: { dataset: { name: 'size', value: 'L' } } })
+  await simulate.sleep(0)
+  expect(page.data.sku.price).toBe(13900)
+  expect(page.querySelector('.stock').dom.textContent).toBe('已售罄')
+  page.instance.choose({ currentTarget: { dataset: { name: 'size', value: 'M' } } })
+  await page.instance.addToCart()
+  const put = calls.find((c) => c.method === 'PUT')
+  expect(put.path).toBe('/cart/' + product.skus[0].id)
+  expect(put.data).toEqual({ quantity: 1 })
+  const share = page.instance.onShareAppMessage()
+  expect(share.title).toBe('Linen shirt')
+  expect(share.path).toContain('/pkg-goods/detail/index?id=' + product.id)
+})
+
+test('checkout sends one idempotency key and opens wx.requestPayment with the server\'s parameters', async () => {
+  const payment = { appId: 'wx0123456789abcdef', timeStamp: '1795318632', nonceStr: 'n', package: 'prepay_id=wx1', signType: 'RSA', paySign: 'sig' }
+  const calls = mockAPI({
+    'POST /addresses': { id: 'addr-1' },
+    'POST /checkout': { order: { id: 'order-1', order_no: '2611220000000001' }, created: true, payment }
+  })
+  jest.spyOn(wx, 'chooseAddress').mockImplementation((o) => o.success({ userName: '李雷', telNumber: '13800138000', provinceName: '上海市',
+    cityName: '上海市', countyName: '静安区', detailInfo: '南京西路 1 号', postalCode: '200040' }))
+  const paid = []
+  jest.spyOn(wx, 'requestPayment').mockImplementation((o) => { paid.push(o); o.success() })
+  const redirects = []
+  jest.spyOn(wx, 'redirectTo').mockImplementation((o) => redirects.push(o.url))
+  const page = mount('pkg-order/confirm/index')
+  page.instance.onLoad({ sku: 'sku-1', qty: '2' })
+  await page.instance.chooseAddress()
+  await page.instance.submit()
+  const co = calls.find((c) => c.path === '/checkout')
+  expect(co.data.items).toEqual([{ sku_id: 'sku-1', quantity: 2 }])
+  expect(co.data.address_id).toBe('addr-1')
+  expect(co.data.idempotency_key).toMatch(/^co-/)
+  expect(paid[0].package).toBe('prepay_id=wx1')
+  expect(paid[0].paySign).toBe('sig')
+  expect(redirects).toEqual(['/pkg-order/detail/index?id=order-1'])
+})
+
+test('agreeing to the privacy guide records the policy version', async () => {
+  const calls = mockAPI({ 'POST /me/consent': { consent_version: '1' } })
+  wx.removeStorageSync('shoplet.consent')
+  const page = mount('pages/user/index')
+  await simulate.sleep(0)
+  expect(page.querySelector('.agree')).toBeTruthy()
+  await page.instance.agree()
+  await simulate.sleep(0)
+  expect(calls[0].data).toEqual({ version: '2026-11' })
+  expect(page.data.consented).toBe(true)
+})

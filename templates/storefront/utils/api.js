@@ -1,0 +1,61 @@
+// The shop API client: every path is relative to this brand's store; the
+// shop token from login rides in Authorization.
+const { binding } = require('./ext')
+
+const TOKEN_KEY = 'shoplet.token'
+
+function base() {
+  const b = binding()
+  return b.apiBase.replace(/\/$/, '') + '/api/shop/v1/stores/' + b.storeId
+}
+
+function request(method, path, data) {
+  return new Promise((resolve, reject) => {
+    const token = wx.getStorageSync(TOKEN_KEY)
+    wx.request({
+      url: base() + path,
+      method,
+      data,
+      header: Object.assign({ 'Content-Type': 'application/json' }, token ? { Authorization: 'Bearer ' + token } : {}),
+      success(res) {
+        if (res.statusCode >= 200 && res.statusCode < 300) {
+          resolve(res.data)
+        } else {
+          const e = (res.data && res.data.error) || { code: 'http_' + res.statusCode, message: 'request failed' }
+          reject(Object.assign(new Error(e.message), { code: e.code, status: res.statusCode, fields: e.fields || [] }))
+        }
+      },
+      fail(err) { reject(Object.assign(new Error((err && err.errMsg) || 'network error'), { code: 'network' })) }
+    })
+  })
+}
+
+// login exchanges a wx.login code for a shop token, recording how the shopper
+// arrived (scene) and who shared the page (attribution).
+function login(opts) {
+  opts = opts || {}
+  return new Promise((resolve, reject) => {
+    wx.login({
+      success(res) {
+        request('POST', '/login', { code: res.code, scene: opts.scene || '', share_from: opts.shareFrom || '' })
+          .then((out) => { wx.setStorageSync(TOKEN_KEY, out.token); resolve(out) }, reject)
+      },
+      fail: reject
+    })
+  })
+}
+
+module.exports = {
+  request,
+  login,
+  products: (query) => request('GET', '/products' + (query || '')),
+  product: (id) => request('GET', '/products/' + id),
+  cart: () => request('GET', '/cart'),
+  setCart: (skuId, quantity) => request('PUT', '/cart/' + skuId, { quantity }),
+  addAddress: (a) => request('POST', '/addresses', a),
+  checkout: (input) => request('POST', '/checkout', input),
+  orders: () => request('GET', '/orders'),
+  order: (id) => request('GET', '/orders/' + id),
+  consent: (version) => request('POST', '/me/consent', { version }),
+  refund: (id, reason) => request('POST', '/orders/' + id + '/refunds', { reason })
+}
