@@ -92,6 +92,9 @@ func newWorld(t *testing.T, e *apptest.Env) *world {
 	})
 	rf := w.shopperA.Must(201, "POST", shop+"/orders/"+w.objs["order"]+"/refunds", map[string]any{"reason": "changed my mind"}).Map(t)
 	w.objs["refund"] = rf["id"].(string)
+	b := w.ownerA.Must(202, "POST", a+"/miniapp/builds", nil).Map(t)
+	w.objs["build"] = b["id"].(string)
+	waitBuild(t, w.ownerA, a, w.objs["build"])
 	return w
 }
 

@@ -24,6 +24,7 @@ import (
 	"github.com/shoplet/shoplet/tenant/catalog"
 	"github.com/shoplet/shoplet/tenant/files"
 	"github.com/shoplet/shoplet/tenant/member"
+	"github.com/shoplet/shoplet/tenant/miniapp"
 	"github.com/shoplet/shoplet/tenant/onboard"
 	"github.com/shoplet/shoplet/tenant/order"
 	"github.com/shoplet/shoplet/tenant/settings"
@@ -58,6 +59,7 @@ type Deps struct {
 	Members       *member.Service
 	Orders        *order.Service
 	Pay           Payments // nil: checkout returns no payment parameters
+	Builds        *miniapp.Builds
 }
 
 // Payments is what the API needs from WeChat Pay (tenant/payment implements it).
@@ -137,6 +139,9 @@ func New(d Deps) *Server {
 	s.routes = s.buildRoutes()
 	if d.Orders != nil {
 		s.routes = append(s.routes, s.shopRoutes()...)
+	}
+	if d.Builds != nil {
+		s.routes = append(s.routes, s.miniappRoutes()...)
 	}
 	for _, r := range s.routes {
 		e.Handle(r.Method, r.Path, s.chain(r)...)

@@ -5,6 +5,7 @@ package app
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io/fs"
 	"log/slog"
@@ -22,6 +23,7 @@ import (
 	"github.com/shoplet/shoplet/pkg/secretbox"
 	"github.com/shoplet/shoplet/pkg/wechat"
 	"github.com/shoplet/shoplet/pkg/wechatfake"
+	"github.com/shoplet/shoplet/templates"
 	"github.com/shoplet/shoplet/tenant"
 	"github.com/shoplet/shoplet/tenant/access"
 	"github.com/shoplet/shoplet/tenant/api"
@@ -30,6 +32,7 @@ import (
 	"github.com/shoplet/shoplet/tenant/files"
 	"github.com/shoplet/shoplet/tenant/jobs"
 	"github.com/shoplet/shoplet/tenant/member"
+	"github.com/shoplet/shoplet/tenant/miniapp"
 	"github.com/shoplet/shoplet/tenant/onboard"
 	"github.com/shoplet/shoplet/tenant/order"
 	"github.com/shoplet/shoplet/tenant/payment"
@@ -104,6 +107,7 @@ type App struct {
 	Members   *member.Service
 	Orders    *order.Service
 	Payments  *payment.Service
+	Builds    *miniapp.Builds
 	API       *api.Server
 	Registry  *prometheus.Registry
 	worker    *jobs.Worker
@@ -250,12 +254,26 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		a.Cfg.PayTimeout = a.Orders.PayTimeout
 	}
 	a.wireCommerce()
+	a.Builds = &miniapp.Builds{T: a.T, Settings: a.Settings, Files: a.Files, Audit: a.Audit, Queue: buildQueue{a}, Template: templates.Storefront(),
+		APIBase: orString(cfg.PublicURL, cfg.BaseURL), StoreName: func(ctx context.Context) (string, error) {
+			t, err := a.Stores.Get(ctx)
+			return t.Name, err
+		}}
+	a.Mux.Handle(TypeMiniAppBuild, func(ctx context.Context, raw json.RawMessage) error {
+		var t struct {
+			BuildID string `json:"build_id"`
+		}
+		if err := json.Unmarshal(raw, &t); err != nil {
+			return err
+		}
+		return a.Builds.Run(ctx, t.BuildID)
+	})
 	a.Registry = prometheus.NewRegistry()
 	a.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a.API = api.New(api.Deps{Log: log, DB: a.DB, T: a.T, Redis: rdb, Auth: a.Auth, Stores: a.Stores, Agencies: a.Agencies,
 		Platform: a.Platform, Enforcers: a.Enforcers, Audit: a.Audit, Files: a.Files, Catalog: a.Catalog, Settings: a.Settings,
 		Registry: a.Registry, Console: cfg.Console, Version: cfg.Version, TrustedProxies: cfg.TrustedProxies,
-		CatalogVersionKey: catalogKey, Members: a.Members, Orders: a.Orders, Pay: a.Payments})
+		CatalogVersionKey: catalogKey, Members: a.Members, Orders: a.Orders, Pay: a.Payments, Builds: a.Builds})
 	return a, nil
 }
 

@@ -262,3 +262,13 @@ func (m soldOut) Clear(ctx context.Context, skus []string) {
 	}
 	m.a.Redis.Client.Del(ctx, keys...)
 }
+
+// TypeMiniAppBuild generates a brand's mini-program.
+const TypeMiniAppBuild = "miniapp:build"
+
+type buildQueue struct{ a *App }
+
+func (q buildQueue) EnqueueBuild(ctx context.Context, buildID string) error {
+	_, err := q.a.Queue.Enqueue(ctx, TypeMiniAppBuild, map[string]string{"build_id": buildID}, asynq.TaskID("build-"+buildID))
+	return err
+}

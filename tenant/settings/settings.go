@@ -462,3 +462,25 @@ func (s *Service) Messages(ctx context.Context) (MessagesInput, error) {
 	})
 	return out, err
 }
+
+// Section reads a non-secret settings section in the transaction of ctx.
+func (s *Service) Section(ctx context.Context, name string) (map[string]string, error) {
+	return s.section(ctx, name)
+}
+
+// PutSection replaces a non-secret settings section in the transaction of ctx.
+func (s *Service) PutSection(ctx context.Context, name string, data map[string]string) error {
+	return s.putSection(ctx, name, data)
+}
+
+// AppID returns the store's mini-program appid; conflict when not connected.
+func (s *Service) AppID(ctx context.Context) (string, error) {
+	v, err := s.GetMiniProgram(ctx)
+	if err != nil {
+		return "", err
+	}
+	if v.AppID == "" {
+		return "", errs.E(errs.Conflict, "miniprogram_not_connected", "connect the store's mini-program (appid) before building")
+	}
+	return v.AppID, nil
+}
