@@ -21,8 +21,19 @@ test: test-go test-templates ## Run every test: Go (PostgreSQL/Redis when SHOPLE
 test-go: ## Run the Go tests
 	$(GO) test -count=1 -timeout 20m $(PKGS)
 
-test-templates: ## Run the storefront template's tests (miniprogram-simulate under jest)
+GEN := $(or $(TMPDIR),/tmp)/shoplet-generated
+
+test-templates: ## Test the storefront template (miniprogram-simulate) and compile two generated brands offline (miniprogram-ci)
 	cd templates && npm ci --no-audit --no-fund --loglevel=error && npx jest
+	rm -rf $(GEN)
+	$(GO) run ./cmd/shoplet miniapp generate --out $(GEN)/brand-a --app-id wx0123456789abcdef --name "Brand A" --store store-a \
+		--api https://shop.example.com --primary "#E4002B" --tabs home,cart,user
+	$(GO) run ./cmd/shoplet miniapp generate --out $(GEN)/brand-b --app-id wxfedcba9876543210 --name "Brand B" --store store-b \
+		--api https://shop.example.com --primary "#1677FF" --background "#101010" --nav-bar "#000000" --nav-text white --cart=false
+	cd templates && node validate.js $(GEN)/brand-a $(GEN)/brand-b
+	@# The check must be able to fail: a generated package with a broken page is refused.
+	cp -r $(GEN)/brand-a $(GEN)/broken && printf '</view></text>' >> $(GEN)/broken/pkg-order/detail/index.wxml
+	cd templates && if node validate.js $(GEN)/broken; then echo "a broken page passed validation" >&2; exit 1; fi
 
 test-race: ## Run the tests with the race detector
 	$(GO) test -race -count=1 -timeout 30m $(PKGS)

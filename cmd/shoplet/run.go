@@ -104,6 +104,8 @@ Usage:
   shoplet migrate up       apply database migrations
   shoplet admin create --email E --password P [--name N]
                            create a platform operator account
+  shoplet miniapp generate --out DIR --app-id wx… --name N --store ID --api URL [--primary #RRGGBB] [--background #RRGGBB] [--tabs home,cart,user] [--cart=true]
+                           write a brand's mini-program project (to upload with WeChat's own tools)
   shoplet version
 
 Configuration is read from SHOPLET_* environment variables; see README.md.
@@ -140,6 +142,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return worker(ctx, cfg, log)
 	case "admin":
 		return admin(ctx, cfg, log, args[1:], stdout)
+	case "miniapp":
+		return miniappCmd(args[1:], stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
