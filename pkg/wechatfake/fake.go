@@ -15,7 +15,11 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
+	"image"
+	"image/color"
+	"image/jpeg"
 	"net/http"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -116,6 +120,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /wxa/business/getuserphonenumber", s.phone)
 	mux.HandleFunc("POST /cgi-bin/message/subscribe/send", s.subscribe)
 	mux.HandleFunc("POST /wxa/sec/order/upload_shipping_info", s.shipping)
+	mux.HandleFunc("POST /wxa/getwxacodeunlimit", s.wxacode)
 	s.Pay.routes(mux)
 	s.demoRoutes(mux)
 	return mux
@@ -369,4 +374,54 @@ func randDigits(n int) string {
 		b[i] = '0' + b[i]%10
 	}
 	return string(b)
+}
+
+var (
+	sceneRE = regexp.MustCompile(`^[0-9A-Za-z!#$&'()*+,/:;=?@\-._~]{1,32}$`)
+	pageRE  = regexp.MustCompile(`^[A-Za-z0-9_\-]+(/[A-Za-z0-9_\-]+)*$`)
+)
+
+// wxacode answers getwxacodeunlimit: an image/jpeg mini-program code, or
+// WeChat's errors for a bad scene (40169) or page (41030).
+func (s *Server) wxacode(w http.ResponseWriter, r *http.Request) {
+	if _, ok := s.appOf(w, r); !ok {
+		return
+	}
+	var in struct {
+		Scene string `json:"scene"`
+		Page  string `json:"page"`
+		Width int    `json:"width"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
+		wxErr(w, 47001, "data format error")
+		return
+	}
+	if !sceneRE.MatchString(in.Scene) {
+		wxErr(w, 40169, "invalid length for scene, or the data is not json string")
+		return
+	}
+	if in.Page != "" && !pageRE.MatchString(in.Page) {
+		wxErr(w, 41030, "invalid page rid")
+		return
+	}
+	size := in.Width
+	if size < 280 || size > 1280 {
+		size = 430
+	}
+	// A picture that differs by scene, so tests can tell codes apart.
+	h := sha256.Sum256([]byte(in.Scene))
+	img := image.NewGray(image.Rect(0, 0, size, size))
+	cell := size / 16
+	for y := 0; y < size; y++ {
+		for x := 0; x < size; x++ {
+			bit := h[((y/cell)*16+(x/cell))%32] >> uint((x/cell)%8) & 1
+			if bit == 1 {
+				img.SetGray(x, y, color.Gray{Y: 0})
+			} else {
+				img.SetGray(x, y, color.Gray{Y: 255})
+			}
+		}
+	}
+	w.Header().Set("Content-Type", "image/jpeg")
+	_ = jpeg.Encode(w, img, &jpeg.Options{Quality: 80})
 }

@@ -1,7 +1,10 @@
 package api
 
 import (
+	"encoding/base64"
 	"net/http"
+
+	"github.com/google/uuid"
 
 	"github.com/gin-gonic/gin"
 	"github.com/shoplet/shoplet/pkg/errs"
@@ -26,6 +29,8 @@ func (s *Server) miniappRoutes() []Route {
 			Summary: "Download the generated project (zip) to upload with WeChat's tools", Handler: s.downloadBuild},
 		{Method: "GET", Path: st + "/builds/:build/preview", Tag: "miniapp", Auth: Store, Obj: access.ObjMiniApp, Act: access.Read,
 			Summary: "The home page with the build's theme (HTML)", Handler: s.previewBuild},
+		{Method: "GET", Path: "/api/v1/stores/:store/products/:product/code", Tag: "miniapp", Auth: Store, Obj: access.ObjCatalog, Act: access.Read,
+			Summary: "A mini-program code (JPEG) that opens the product, for packaging and in-store displays", Handler: s.productCode},
 	}
 }
 
@@ -81,4 +86,37 @@ func (s *Server) previewBuild(c *gin.Context) {
 	}
 	c.Header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
 	c.Data(http.StatusOK, "text/html; charset=utf-8", html)
+}
+
+// EntryPage is the template page that resolves a code's scene.
+const EntryPage = "pages/entry/index"
+
+// ProductScene encodes a product id as a scene: "p=" and the id's 16 bytes in
+// base64url, 24 characters (WeChat allows 32 and no "%").
+func ProductScene(productID string) (string, error) {
+	u, err := uuid.Parse(productID)
+	if err != nil {
+		return "", err
+	}
+	return "p=" + base64.RawURLEncoding.EncodeToString(u[:]), nil
+}
+
+func (s *Server) productCode(c *gin.Context) {
+	p, err := s.Catalog.Get(ctx(c), c.Param("product"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	scene, err := ProductScene(p.ID)
+	if err != nil {
+		s.fail(c, errs.NotFoundf("product"))
+		return
+	}
+	img, err := s.Codes.Code(ctx(c), scene, EntryPage)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.Header("Content-Disposition", `attachment; filename="product-code.jpg"`)
+	c.Data(http.StatusOK, "image/jpeg", img)
 }

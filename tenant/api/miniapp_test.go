@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/shoplet/shoplet/tenant/api"
 	"github.com/shoplet/shoplet/tenant/apptest"
 )
 
@@ -87,5 +88,24 @@ func TestMiniAppBuild(t *testing.T) {
 	otherID := other.CreateStore("build-other", "mainland", "apparel")
 	if r := other.Do("GET", "/api/v1/stores/"+otherID+"/miniapp/builds/"+b["id"].(string)+"/download", nil); r.Status != 404 {
 		t.Fatalf("another store downloaded the build: %d", r.Status)
+	}
+}
+
+// TestProductCode: a brand downloads a mini-program code for a product; the
+// scene in it names that product and opens the template's entry page.
+func TestProductCode(t *testing.T) {
+	e := apptest.New(t)
+	cs := newCommerceStore(t, e, "codes", "mainland")
+	r := cs.owner.Must(200, "GET", cs.base+"/products/"+cs.prod+"/code", nil)
+	if r.Header.Get("Content-Type") != "image/jpeg" || len(r.Body) < 100 || r.Body[0] != 0xFF || r.Body[1] != 0xD8 {
+		t.Fatalf("not a JPEG: %s %d bytes", r.Header.Get("Content-Type"), len(r.Body))
+	}
+	scene, err := api.ProductScene(cs.prod)
+	if err != nil || len(scene) > 32 || !strings.HasPrefix(scene, "p=") {
+		t.Fatalf("scene %q: %v", scene, err)
+	}
+	other := newCommerceStore(t, e, "codes-other", "mainland")
+	if r := other.owner.Do("GET", other.base+"/products/"+cs.prod+"/code", nil); r.Status != 404 {
+		t.Fatalf("another store's product code: %d", r.Status)
 	}
 }

@@ -60,6 +60,10 @@ type Deps struct {
 	Orders        *order.Service
 	Pay           Payments // nil: checkout returns no payment parameters
 	Builds        *miniapp.Builds
+	// Codes makes mini-program codes (getwxacodeunlimit); tenant/wxapp implements it.
+	Codes interface {
+		Code(ctx context.Context, scene, page string) ([]byte, error)
+	}
 }
 
 // Payments is what the API needs from WeChat Pay (tenant/payment implements it).

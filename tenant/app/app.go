@@ -273,7 +273,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	a.API = api.New(api.Deps{Log: log, DB: a.DB, T: a.T, Redis: rdb, Auth: a.Auth, Stores: a.Stores, Agencies: a.Agencies,
 		Platform: a.Platform, Enforcers: a.Enforcers, Audit: a.Audit, Files: a.Files, Catalog: a.Catalog, Settings: a.Settings,
 		Registry: a.Registry, Console: cfg.Console, Version: cfg.Version, TrustedProxies: cfg.TrustedProxies,
-		CatalogVersionKey: catalogKey, Members: a.Members, Orders: a.Orders, Pay: a.Payments, Builds: a.Builds})
+		CatalogVersionKey: catalogKey, Members: a.Members, Orders: a.Orders, Pay: a.Payments, Builds: a.Builds, Codes: a.WxApp})
 	return a, nil
 }
 

@@ -19,6 +19,7 @@ import (
 	"github.com/silenceper/wechat/v2/miniprogram"
 	mpconfig "github.com/silenceper/wechat/v2/miniprogram/config"
 	"github.com/silenceper/wechat/v2/miniprogram/order"
+	"github.com/silenceper/wechat/v2/miniprogram/qrcode"
 	"github.com/silenceper/wechat/v2/miniprogram/subscribe"
 )
 
@@ -164,4 +165,19 @@ func (c *Clients) UploadShipping(ctx context.Context, s Shipment) error {
 		return Translate(err)
 	}
 	return nil
+}
+
+// Code returns an image/jpeg mini-program code that opens page with scene
+// (at most 32 visible characters), for packaging and in-store displays.
+func (c *Clients) Code(ctx context.Context, scene, page string) ([]byte, error) {
+	_, mp, err := c.App(ctx)
+	if err != nil {
+		return nil, err
+	}
+	check := false // the page may not be released yet when the brand prints codes
+	img, err := mp.GetQRCode().GetWXACodeUnlimit(qrcode.QRCoder{Scene: scene, Page: page, CheckPath: &check, Width: 430})
+	if err != nil {
+		return nil, Translate(err)
+	}
+	return img, nil
 }

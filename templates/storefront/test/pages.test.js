@@ -81,3 +81,12 @@ test('agreeing to the privacy guide records the policy version', async () => {
   expect(calls[0].data).toEqual({ version: '2026-11' })
   expect(page.data.consented).toBe(true)
 })
+
+test('a product code\'s scene opens that product', async () => {
+  const redirects = []
+  jest.spyOn(wx, 'redirectTo').mockImplementation((o) => redirects.push(o.url))
+  const page = mount('pages/entry/index')
+  // The scene the Go API makes for product 01a2016a-e731-70bf-904e-512b9910ea8c.
+  page.instance.onLoad({ scene: encodeURIComponent('p=AaIBaucxcL-QTlErmRDqjA') })
+  expect(redirects).toEqual(['/pkg-goods/detail/index?id=01a2016a-e731-70bf-904e-512b9910ea8c'])
+})
