@@ -35,10 +35,10 @@ async function validate(dir) {
     process.chdir(os.tmpdir()) // miniprogram-ci leaves cache folders in the working directory
     try {
       const r = await validate(path.resolve(cwd, dir))
-      console.log('ok   ', dir, 'compiled', r.compiledBytes, 'bytes; sizes', JSON.stringify(r.sizes))
+      console.log('compiled', dir, r.compiledBytes, 'bytes; package sizes', JSON.stringify(r.sizes))
     } catch (e) {
       failed++
-      console.log('FAIL ', dir, (e && (e.message || e.code)) || e)
+      console.log('refused ', dir, (e && (e.message || e.code)) || e)
     }
   }
   console.log(`validation: ${process.argv.length - 2 - failed} project(s) compiled, ${failed} refused`)

@@ -56,6 +56,7 @@ func waitFor(t testing.TB, what string, cond func() bool) {
 func TestShopperJourney(t *testing.T) {
 	e := apptest.New(t)
 	cs := newCommerceStore(t, e, "journey", "mainland")
+	cs.owner.Must(200, "PUT", cs.base+"/settings/messages", map[string]string{"paid_template_id": "TPL-J-PAID", "shipped_template_id": "TPL-J-SHIP"})
 	shopper := e.Shopper(cs.conn.StoreID, "alice")
 
 	// Browse: only on-shelf products of this brand.
@@ -123,6 +124,16 @@ func TestShopperJourney(t *testing.T) {
 			}
 		}
 		return false
+	})
+	// Subscribe messages went to the shopper on payment and on shipment.
+	waitFor(t, "subscribe messages", func() bool {
+		got := map[string]bool{}
+		for _, m := range e.Fake.SentMessages() {
+			if m.AppID == cs.conn.AppID && strings.Contains(toJSON(m.Data), o["order_no"].(string)) {
+				got[m.TemplateID] = true
+			}
+		}
+		return got["TPL-J-PAID"] && got["TPL-J-SHIP"]
 	})
 	shopper.Must(200, "POST", cs.shop+"/orders/"+oid+"/receipt", nil)
 
