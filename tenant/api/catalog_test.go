@@ -137,5 +137,4 @@ func TestCatalog(t *testing.T) {
 	if r := owner.Do("GET", base+"/products/not-a-uuid", nil); r.Status != 404 {
 		t.Fatalf("malformed id: %d", r.Status)
 	}
-	_ = apptest.Sprintf
 }

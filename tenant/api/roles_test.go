@@ -5,7 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/shoplet/shoplet/pkg/ids"
 	"github.com/shoplet/shoplet/tenant/apptest"
 )
 
@@ -169,7 +168,6 @@ func TestAgencyGrantAndRevoke(t *testing.T) {
 	if c := actions["catalog.category_created"]; c != nil && c["actor_agency_id"] != agency {
 		t.Errorf("agency action not attributed to the agency: %v", c)
 	}
-	_ = ids.Valid
 }
 
 func TestSuspendAndRestore(t *testing.T) {

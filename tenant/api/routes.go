@@ -3,7 +3,9 @@ package api
 import (
 	"io"
 	"mime"
+	"mime/multipart"
 	"net/http"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 	"github.com/shoplet/shoplet/pkg/errs"
@@ -368,28 +370,27 @@ func (s *Server) listDocuments(c *gin.Context) {
 // maxUpload bounds a multipart request (the largest file plus form overhead).
 const maxUpload = 11 << 20
 
-func formFile(c *gin.Context) (string, func() error, error) {
+// formFile opens the multipart field "file" of a request bounded to maxUpload.
+func formFile(c *gin.Context) (string, multipart.File, error) {
 	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxUpload)
 	fh, err := c.FormFile("file")
 	if err != nil {
-		if err.Error() == "http: request body too large" {
+		if strings.Contains(err.Error(), "http: request body too large") {
 			return "", nil, &errs.Error{Kind: errs.TooLarge, Code: "file_too_large", Message: "the upload is larger than 10 MB"}
 		}
 		return "", nil, errs.Field("file", "required", "send the file as multipart/form-data field \"file\"")
 	}
-	return fh.Filename, nil, nil
+	f, err := fh.Open()
+	if err != nil {
+		return "", nil, errs.Wrap(err, "open upload")
+	}
+	return fh.Filename, f, nil
 }
 
 func (s *Server) uploadDocument(c *gin.Context) {
-	name, _, err := formFile(c)
+	name, f, err := formFile(c)
 	if err != nil {
 		s.fail(c, err)
-		return
-	}
-	fh, _ := c.FormFile("file")
-	f, err := fh.Open()
-	if err != nil {
-		s.fail(c, errs.Wrap(err, "open upload"))
 		return
 	}
 	defer f.Close()
@@ -402,15 +403,9 @@ func (s *Server) uploadDocument(c *gin.Context) {
 }
 
 func (s *Server) uploadImage(c *gin.Context) {
-	name, _, err := formFile(c)
+	name, f, err := formFile(c)
 	if err != nil {
 		s.fail(c, err)
-		return
-	}
-	fh, _ := c.FormFile("file")
-	f, err := fh.Open()
-	if err != nil {
-		s.fail(c, errs.Wrap(err, "open upload"))
 		return
 	}
 	defer f.Close()

@@ -472,9 +472,6 @@ func (e *Env) WaitMail(addr string, n int) mail.Message {
 	return mail.Message{}
 }
 
-// Sprintf is fmt.Sprintf, for building paths.
-func Sprintf(f string, a ...any) string { return fmt.Sprintf(f, a...) }
-
 func tail(s string, n int) string {
 	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
 	if len(lines) > n {

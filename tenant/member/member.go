@@ -143,12 +143,10 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (LoginResult, error)
 		if err != nil {
 			return err
 		}
+		// (A deleted shopper's OpenID was replaced, so coming back creates a new member.)
 		upd := map[string]any{"updated_at": now}
 		if ws.UnionID != "" && m.UnionID == "" {
 			upd["unionid"] = ws.UnionID
-		}
-		if m.DeletedAt != nil { // a deleted shopper coming back starts afresh
-			upd["deleted_at"] = nil
 		}
 		return s.T.Q(ctx).Model(&Member{}).Where("id = ?", m.ID).Updates(upd).Error
 	})
