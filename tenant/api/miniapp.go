@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/base64"
 	"net/http"
+	"regexp"
 
 	"github.com/google/uuid"
 
@@ -29,6 +30,9 @@ func (s *Server) miniappRoutes() []Route {
 			Summary: "Download the generated project (zip) to upload with WeChat's tools", Handler: s.downloadBuild},
 		{Method: "GET", Path: st + "/builds/:build/preview", Tag: "miniapp", Auth: Store, Obj: access.ObjMiniApp, Act: access.Read,
 			Summary: "The home page with the build's theme (HTML)", Handler: s.previewBuild},
+		{Method: "GET", Path: st + "/code", Tag: "miniapp", Auth: Store, Obj: access.ObjMiniApp, Act: access.Read,
+			Summary: "A mini-program code (JPEG) for an in-store display; the label is recorded as the entry source",
+			Query:   []QueryParam{{"label", "string", "1–20 letters, digits, - or _, e.g. shanghai-window"}}, Handler: s.storeCode},
 		{Method: "GET", Path: "/api/v1/stores/:store/products/:product/code", Tag: "miniapp", Auth: Store, Obj: access.ObjCatalog, Act: access.Read,
 			Summary: "A mini-program code (JPEG) that opens the product, for packaging and in-store displays", Handler: s.productCode},
 	}
@@ -118,5 +122,22 @@ func (s *Server) productCode(c *gin.Context) {
 		return
 	}
 	c.Header("Content-Disposition", `attachment; filename="product-code.jpg"`)
+	c.Data(http.StatusOK, "image/jpeg", img)
+}
+
+var labelRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,20}$`)
+
+func (s *Server) storeCode(c *gin.Context) {
+	label := c.DefaultQuery("label", "store")
+	if !labelRE.MatchString(label) {
+		s.fail(c, errs.Field("label", "invalid", "use 1–20 letters, digits, - or _"))
+		return
+	}
+	img, err := s.Codes.Code(ctx(c), "s="+label, EntryPage)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.Header("Content-Disposition", `attachment; filename="store-code-`+label+`.jpg"`)
 	c.Data(http.StatusOK, "image/jpeg", img)
 }

@@ -109,3 +109,19 @@ func TestProductCode(t *testing.T) {
 		t.Fatalf("another store's product code: %d", r.Status)
 	}
 }
+
+func TestStoreCode(t *testing.T) {
+	e := apptest.New(t)
+	cs := newCommerceStore(t, e, "store-codes", "mainland")
+	r := cs.owner.Must(200, "GET", cs.base+"/miniapp/code?label=shanghai-window", nil)
+	if r.Header.Get("Content-Type") != "image/jpeg" || r.Body[0] != 0xFF {
+		t.Fatalf("not a JPEG: %s", r.Header.Get("Content-Type"))
+	}
+	other := cs.owner.Must(200, "GET", cs.base+"/miniapp/code?label=beijing-counter", nil)
+	if bytes.Equal(other.Body, r.Body) {
+		t.Fatal("two labels gave the same code")
+	}
+	if r := cs.owner.Do("GET", cs.base+"/miniapp/code?label=bad%20label", nil); r.Status != 400 || r.FieldErrors()["label"] == "" {
+		t.Fatalf("bad label: %d %s", r.Status, r.Body)
+	}
+}

@@ -90,3 +90,11 @@ test('a product code\'s scene opens that product', async () => {
   page.instance.onLoad({ scene: encodeURIComponent('p=AaIBaucxcL-QTlErmRDqjA') })
   expect(redirects).toEqual(['/pkg-goods/detail/index?id=01a2016a-e731-70bf-904e-512b9910ea8c'])
 })
+
+test('an in-store display code opens the home page', async () => {
+  const tabs = []
+  jest.spyOn(wx, 'switchTab').mockImplementation((o) => tabs.push(o.url))
+  const page = mount('pages/entry/index')
+  page.instance.onLoad({ scene: encodeURIComponent('s=shanghai-window') })
+  expect(tabs).toEqual(['/pages/home/index'])
+})

@@ -22,7 +22,8 @@ function uuidFromBase64url(s) {
   return hex.slice(0, 8) + '-' + hex.slice(8, 12) + '-' + hex.slice(12, 16) + '-' + hex.slice(16, 20) + '-' + hex.slice(20)
 }
 
-// target turns a scene into the page to open.
+// target turns a scene into the page to open: "p=<id>" a product, "s=<label>"
+// an in-store display (the home page; the label is kept for attribution).
 function target(scene) {
   scene = decodeURIComponent(scene || '')
   if (scene.indexOf('p=') === 0) {
@@ -32,9 +33,17 @@ function target(scene) {
   return '/pages/home/index'
 }
 
+function displayLabel(scene) {
+  scene = decodeURIComponent(scene || '')
+  return scene.indexOf('s=') === 0 ? scene.slice(2) : ''
+}
+
 Component({
   methods: {
     onLoad(query) {
+      const label = displayLabel(query && query.scene)
+      const app = typeof getApp === 'function' ? getApp() : null
+      if (label && app && app.globalData) app.globalData.shareFrom = 'display:' + label
       const url = target(query && query.scene)
       if (url === '/pages/home/index') wx.switchTab({ url })
       else wx.redirectTo({ url })
@@ -42,4 +51,4 @@ Component({
   }
 })
 
-module.exports = { target }
+module.exports = { target, displayLabel }
