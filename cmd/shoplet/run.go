@@ -25,6 +25,7 @@ import (
 	"github.com/shoplet/shoplet/tenant/app"
 	"github.com/shoplet/shoplet/tenant/payment"
 	"github.com/shoplet/shoplet/tenant/settings"
+	"github.com/shoplet/shoplet/tenant/thirdparty"
 	webadmin "github.com/shoplet/shoplet/web-admin"
 )
 
@@ -73,6 +74,11 @@ type Config struct {
 	SpAPIv3Key      string `env:"WECHATPAY_SP_APIV3_KEY"`
 	SpPublicKeyID   string `env:"WECHATPAY_SP_PUBLIC_KEY_ID"`
 	SpPublicKeyFile string `env:"WECHATPAY_SP_PUBLIC_KEY_FILE"`
+	// The platform's WeChat third-party platform (第三方平台) registration.
+	ComponentAppID  string `env:"COMPONENT_APPID"`
+	ComponentSecret string `env:"COMPONENT_SECRET"`
+	ComponentToken  string `env:"COMPONENT_TOKEN"`   // message verification token
+	ComponentAESKey string `env:"COMPONENT_AES_KEY"` // EncodingAESKey, 43 characters
 }
 
 // String prints the configuration with secrets masked.
@@ -83,8 +89,9 @@ func (c Config) String() string {
 		}
 		return "[set]"
 	}
-	return fmt.Sprintf("env=%s addr=%s data_dir=%s database=%s redis=%s master_key=%s worker=%s wechat_fake=%v sp_apiv3_key=%s",
-		c.Env, c.Addr, c.DataDir, redactURL(c.DatabaseURL), redactURL(c.RedisURL), mask(c.MasterKey), c.Worker, c.WeChatFake, mask(c.SpAPIv3Key))
+	return fmt.Sprintf("env=%s addr=%s data_dir=%s database=%s redis=%s master_key=%s worker=%s wechat_fake=%v sp_apiv3_key=%s component=%s component_secret=%s",
+		c.Env, c.Addr, c.DataDir, redactURL(c.DatabaseURL), redactURL(c.RedisURL), mask(c.MasterKey), c.Worker, c.WeChatFake, mask(c.SpAPIv3Key),
+		c.ComponentAppID, mask(c.ComponentSecret))
 }
 
 func redactURL(s string) string {
@@ -197,7 +204,15 @@ func appConfig(cfg Config, log *slog.Logger) (app.Config, error) {
 		EnforcerCacheSize: cfg.EnforcerCacheSize, DBMaxConns: cfg.DBMaxConns, BaseURL: cfg.BaseURL, WorkerConcurrency: cfg.WorkerConcurrency,
 		TrustedProxies: cfg.TrustedProxies, Version: version, Console: webadmin.FS(), Log: log,
 		PayTimeout: cfg.PayTimeout, AutoCompleteAfter: cfg.AutoComplete, PublicURL: cfg.PublicURL, Platform: sp,
+		Component: component(cfg),
 	}, nil
+}
+
+func component(cfg Config) *thirdparty.Config {
+	if cfg.ComponentAppID == "" {
+		return nil
+	}
+	return &thirdparty.Config{AppID: cfg.ComponentAppID, Secret: cfg.ComponentSecret, MsgToken: cfg.ComponentToken, AESKey: cfg.ComponentAESKey}
 }
 
 // platformAccount loads the platform's service-provider account, if configured.
@@ -293,6 +308,16 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) 
 		fakeURL = "http://" + fl.Addr().String()
 		ac.Fake, ac.WeChatBaseURL = f, fakeURL
 		log.Warn("!!! FAKE WECHAT: every WeChat and WeChat Pay call goes to the in-process fake at " + fakeURL + " (development only)")
+		if ac.Component == nil {
+			// A demo third-party platform that the fake knows, as WeChat would.
+			key := make([]byte, 32)
+			_, _ = rand.Read(key)
+			ac.Component = &thirdparty.Config{AppID: "wx0000000000000c01", Secret: "demo-component-secret", MsgToken: "demo-token",
+				AESKey: strings.TrimRight(base64.StdEncoding.EncodeToString(key), "=")}
+		}
+		c := ac.Component
+		f.RegisterComponent(wechatfake.ComponentPlatform{AppID: c.AppID, Secret: c.Secret, MsgToken: c.MsgToken, AESKey: c.AESKey})
+		go pushTickets(ctx, f, c.AppID, "http://"+cfg.Addr+"/api/wechat/component/events", log)
 	}
 	a, err := app.New(ctx, ac)
 	if err != nil {
@@ -387,4 +412,20 @@ func admin(ctx context.Context, cfg Config, log *slog.Logger, args []string, std
 	}
 	fmt.Fprintf(stdout, "operator %s created (id %s)\n", acc.Email, acc.ID)
 	return nil
+}
+
+// pushTickets plays WeChat's part in the demo: a component_verify_ticket now
+// and every ten minutes.
+func pushTickets(ctx context.Context, f *wechatfake.Server, appID, target string, log *slog.Logger) {
+	for {
+		time.Sleep(time.Second) // let the listener start
+		if _, err := f.PushTicket(target, appID); err != nil {
+			log.Warn("fake WeChat: ticket push failed", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(10 * time.Minute):
+		}
+	}
 }

@@ -39,6 +39,10 @@ type Server struct {
 	Shipping []map[string]any
 	Pay      *Pay
 	now      func() time.Time
+	// third-party platforms (component.go)
+	platforms map[string]*ComponentPlatform
+	preAuth   map[string]string
+	authCodes map[string]authCode
 }
 
 // SubscribeMessage is one subscribe message sent through the fake.
@@ -123,6 +127,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /wxa/getwxacodeunlimit", s.wxacode)
 	s.Pay.routes(mux)
 	s.demoRoutes(mux)
+	s.componentRoutes(mux)
 	return mux
 }
 

@@ -28,6 +28,7 @@ import (
 	"github.com/shoplet/shoplet/tenant/onboard"
 	"github.com/shoplet/shoplet/tenant/order"
 	"github.com/shoplet/shoplet/tenant/settings"
+	"github.com/shoplet/shoplet/tenant/thirdparty"
 )
 
 // Deps is everything the API calls. cmd/shoplet builds it.
@@ -64,6 +65,10 @@ type Deps struct {
 	Codes interface {
 		Code(ctx context.Context, scene, page string) ([]byte, error)
 	}
+	// Component is the WeChat third-party platform; nil when the platform is not one.
+	Component *thirdparty.Service
+	// ConsoleURL is where a brand's browser returns after authorising.
+	ConsoleURL string
 }
 
 // Payments is what the API needs from WeChat Pay (tenant/payment implements it).
@@ -146,6 +151,9 @@ func New(d Deps) *Server {
 	}
 	if d.Builds != nil {
 		s.routes = append(s.routes, s.miniappRoutes()...)
+	}
+	if d.Component != nil {
+		s.routes = append(s.routes, s.componentRoutes()...)
 	}
 	for _, r := range s.routes {
 		e.Handle(r.Method, r.Path, s.chain(r)...)

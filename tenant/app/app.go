@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/url"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -37,6 +38,7 @@ import (
 	"github.com/shoplet/shoplet/tenant/order"
 	"github.com/shoplet/shoplet/tenant/payment"
 	"github.com/shoplet/shoplet/tenant/settings"
+	"github.com/shoplet/shoplet/tenant/thirdparty"
 	"github.com/shoplet/shoplet/tenant/wxapp"
 	wxutil "github.com/silenceper/wechat/v2/util"
 )
@@ -82,6 +84,8 @@ type Config struct {
 	Fake *wechatfake.Server
 	// Platform is the platform's WeChat Pay service-provider account (partner mode).
 	Platform *payment.Platform
+	// Component is the platform's WeChat third-party platform registration; nil: not one.
+	Component *thirdparty.Config
 }
 
 // App is a running Shoplet.
@@ -108,6 +112,7 @@ type App struct {
 	Orders    *order.Service
 	Payments  *payment.Service
 	Builds    *miniapp.Builds
+	Component *thirdparty.Service
 	API       *api.Server
 	Registry  *prometheus.Registry
 	worker    *jobs.Worker
@@ -244,6 +249,12 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	// every WeChat call a timeout and, with the fake, its address.
 	wxutil.DefaultHTTPClient = httpc
 	a.WxApp = wxapp.New(a.Settings)
+	if cfg.Component != nil {
+		a.Component = thirdparty.New(thirdparty.Service{Cfg: *cfg.Component, T: a.T, R: rdb, Prefix: cfg.RedisPrefix, Settings: a.Settings,
+			Audit: a.Audit, CallbackURL: strings.TrimRight(orString(cfg.PublicURL, cfg.BaseURL), "/") + "/api/wechat/component/authorized",
+			LoginPageBase: cfg.WeChatBaseURL})
+		a.WxApp.Component = a.Component
+	}
 	a.Members = &member.Service{T: a.T, R: rdb, Prefix: cfg.RedisPrefix, WeChat: a.WxApp, Entity: a.Stores, TTL: orDefault(cfg.ShopSessionTTL, 7*24*time.Hour)}
 	a.Orders = &order.Service{T: a.T, Members: a.Members, PayTimeout: orDefault(cfg.PayTimeout, 30*time.Minute), OnChange: a.Catalog.OnChange}
 	a.Payments = &payment.Service{Settings: a.Settings, Orders: a.Orders, HTTP: httpc, NotifyBase: orString(cfg.PublicURL, cfg.BaseURL), Platform: cfg.Platform}
@@ -273,7 +284,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	a.API = api.New(api.Deps{Log: log, DB: a.DB, T: a.T, Redis: rdb, Auth: a.Auth, Stores: a.Stores, Agencies: a.Agencies,
 		Platform: a.Platform, Enforcers: a.Enforcers, Audit: a.Audit, Files: a.Files, Catalog: a.Catalog, Settings: a.Settings,
 		Registry: a.Registry, Console: cfg.Console, Version: cfg.Version, TrustedProxies: cfg.TrustedProxies,
-		CatalogVersionKey: catalogKey, Members: a.Members, Orders: a.Orders, Pay: a.Payments, Builds: a.Builds, Codes: a.WxApp})
+		CatalogVersionKey: catalogKey, Members: a.Members, Orders: a.Orders, Pay: a.Payments, Builds: a.Builds, Codes: a.WxApp, Component: a.Component, ConsoleURL: cfg.BaseURL})
 	return a, nil
 }
 

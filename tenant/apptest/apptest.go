@@ -192,6 +192,9 @@ func New(t testing.TB, opts ...Options) *Env {
 	}
 	e.Server = httptest.NewServer(a.API.Handler())
 	a.Payments.NotifyBase = e.Server.URL
+	if a.Component != nil {
+		a.Component.CallbackURL = e.Server.URL + "/api/wechat/component/authorized"
+	}
 	t.Cleanup(func() {
 		e.Server.Close()
 		a.Close()

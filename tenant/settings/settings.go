@@ -99,6 +99,28 @@ type MiniProgramInput struct {
 type MiniProgramView struct {
 	AppID     string     `json:"app_id"`
 	AppSecret SecretInfo `json:"app_secret"`
+	// Mode is "direct" (the brand's appid and secret) or "component" (the
+	// mini-program authorised the platform as its third-party platform).
+	Mode string `json:"mode"`
+}
+
+// SecretAuthorizerRefreshToken is the sealed refresh token of an authorised mini-program.
+const SecretAuthorizerRefreshToken = "wechat_authorizer_refresh_token"
+
+// BindAuthorizer records that appid authorised the platform, sealing its refresh token.
+func (s *Service) BindAuthorizer(ctx context.Context, appid, refreshToken string) error {
+	if err := s.putSection(ctx, "miniprogram", map[string]string{"app_id": appid, "mode": "component"}); err != nil {
+		return err
+	}
+	return s.seal(ctx, SecretAuthorizerRefreshToken, refreshToken)
+}
+
+// UnbindAuthorizer forgets the authorisation (the brand withdrew it at WeChat).
+func (s *Service) UnbindAuthorizer(ctx context.Context) error {
+	if err := s.putSection(ctx, "miniprogram", map[string]string{"app_id": "", "mode": "component"}); err != nil {
+		return err
+	}
+	return s.T.Q(ctx).Where("name = ?", SecretAuthorizerRefreshToken).Delete(&sealedRow{}).Error
 }
 
 // PaymentInput sets WeChat Pay. Nil secrets keep the stored ones.
@@ -196,7 +218,7 @@ func (s *Service) PutMiniProgram(ctx context.Context, in MiniProgramInput) (Mini
 		return MiniProgramView{}, err
 	}
 	err := s.T.Tx(ctx, func(ctx context.Context) error {
-		if err := s.putSection(ctx, "miniprogram", map[string]string{"app_id": in.AppID}); err != nil {
+		if err := s.putSection(ctx, "miniprogram", map[string]string{"app_id": in.AppID, "mode": "direct"}); err != nil {
 			return err
 		}
 		changed := []string{"app_id"}
@@ -227,7 +249,10 @@ func (s *Service) GetMiniProgram(ctx context.Context) (MiniProgramView, error) {
 		if err != nil {
 			return err
 		}
-		v = MiniProgramView{AppID: sec["app_id"], AppSecret: infos[SecretAppSecret]}
+		v = MiniProgramView{AppID: sec["app_id"], AppSecret: infos[SecretAppSecret], Mode: sec["mode"]}
+		if v.Mode == "" {
+			v.Mode = "direct"
+		}
 		return nil
 	})
 	return v, err

@@ -27,9 +27,14 @@ import (
 // sharing one token cache whose keys include the appid.
 type Clients struct {
 	Settings *settings.Service
-	mu       sync.Mutex
-	byKey    map[string]*miniprogram.MiniProgram
-	cache    cache.Cache
+	// Component signs shoppers in for mini-programs that authorised the
+	// platform (third-party mode). Nil when the platform is not one.
+	Component interface {
+		Code2Session(ctx context.Context, appid, code string) (Session, error)
+	}
+	mu    sync.Mutex
+	byKey map[string]*miniprogram.MiniProgram
+	cache cache.Cache
 }
 
 // New returns an empty client set.
@@ -103,6 +108,16 @@ type Session struct {
 
 // Code2Session exchanges a wx.login code.
 func (c *Clients) Code2Session(ctx context.Context, code string) (Session, error) {
+	v, err := c.Settings.GetMiniProgram(ctx)
+	if err != nil {
+		return Session{}, err
+	}
+	if v.Mode == "component" {
+		if v.AppID == "" || c.Component == nil {
+			return Session{}, ErrNotConnected
+		}
+		return c.Component.Code2Session(ctx, v.AppID, code)
+	}
 	appid, mp, err := c.App(ctx)
 	if err != nil {
 		return Session{}, err
