@@ -248,3 +248,18 @@ func TxFrom(ctx context.Context) (*gorm.DB, string, bool) {
 func WithTx(ctx context.Context, tx *gorm.DB, scope string) context.Context {
 	return context.WithValue(ctx, txKey{}, txVal{tx: tx, scope: scope})
 }
+
+// EscapeLike escapes LIKE wildcards in user input; use with ESCAPE '\\'.
+func EscapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// Page trims rows fetched with LIMIT limit+1 to limit and returns the cursor
+// of the next page (the last row's key), or "" when this was the last page.
+func Page[T any](rows []T, limit int, key func(T) string) ([]T, string) {
+	if len(rows) <= limit {
+		return rows, ""
+	}
+	rows = rows[:limit]
+	return rows, key(rows[len(rows)-1])
+}

@@ -56,16 +56,3 @@ func (o *Outbox) To(addr string) []Message {
 	}
 	return out
 }
-
-// Multi sends to every sender in order.
-type Multi []Sender
-
-// Send delivers m through each sender.
-func (ms Multi) Send(ctx context.Context, m Message) error {
-	for _, s := range ms {
-		if err := s.Send(ctx, m); err != nil {
-			return err
-		}
-	}
-	return nil
-}

@@ -116,9 +116,6 @@ func (p *Pay) AddMerchant(m Merchant) {
 	p.merchants[m.MchID] = m
 }
 
-// SetHTTPClient sets the client used to deliver notifications.
-func (p *Pay) SetHTTPClient(c *http.Client) { p.client = c }
-
 func (p *Pay) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /v3/pay/transactions/jsapi", p.prepay("direct"))
 	mux.HandleFunc("POST /v3/pay/partner/transactions/jsapi", p.prepay("partner"))

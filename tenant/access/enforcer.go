@@ -103,18 +103,6 @@ func (x *Enforcers) Version(ctx context.Context, tenantID string) (int64, error)
 	return v, err
 }
 
-// ParseVersion reads a version from a pipelined GET.
-func ParseVersion(cmd *redis.StringCmd) (int64, error) {
-	s, err := cmd.Result()
-	if errors.Is(err, redis.Nil) {
-		return 0, nil
-	}
-	if err != nil {
-		return 0, err
-	}
-	return strconv.ParseInt(s, 10, 64)
-}
-
 // VersionOf reads a version from an MGET value (nil when never changed).
 func VersionOf(v any) (int64, error) {
 	switch x := v.(type) {
@@ -197,9 +185,6 @@ func (x *Enforcers) Resolve(ctx context.Context, tenantID string, version int64,
 	}
 	return p, false, nil
 }
-
-// Cached reports how many tenants have an enforcer in memory.
-func (x *Enforcers) Cached() int { return x.cache.Len() }
 
 func (x *Enforcers) get(ctx context.Context, tenantID string, version int64) (*entry, error) {
 	if en, ok := x.cache.Get(tenantID); ok && en.version >= version && time.Since(en.loaded) < x.maxAge {

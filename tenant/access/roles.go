@@ -17,6 +17,17 @@ const (
 // Roles lists the built-in roles, most powerful first.
 var Roles = []string{Owner, Admin, CatalogManager, OrderClerk, Viewer}
 
+// Rank orders roles by power (owner highest, 0 for no role): nobody hands
+// out a role above their own.
+func Rank(role string) int {
+	for i, r := range Roles {
+		if r == role {
+			return len(Roles) - i
+		}
+	}
+	return 0
+}
+
 // ValidRole reports whether r is a built-in role.
 func ValidRole(r string) bool { return slices.Contains(Roles, r) }
 

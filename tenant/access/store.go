@@ -140,17 +140,6 @@ func (s *Store) SetGrant(ctx context.Context, agencyID, role string) (Grant, err
 	return g, q.Create(&g).Error
 }
 
-// Grants lists the agencies with a role in the tenant.
-func (s *Store) Grants(ctx context.Context) ([]Grant, error) {
-	t, err := tid(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var gs []Grant
-	err = s.T.Q(ctx).Where("tenant_id = ?", t).Order("created_at").Find(&gs).Error
-	return gs, err
-}
-
 // RevokeGrant removes agencyID's role. Returns not_found if it had none.
 func (s *Store) RevokeGrant(ctx context.Context, agencyID string) error {
 	t, err := tid(ctx)

@@ -104,7 +104,11 @@ func TestHealthMetricsAndLogs(t *testing.T) {
 	if r := anon.Do("GET", "/api/v1/nope", nil); r.Status != 404 || r.ErrorCode() != "no_route" {
 		t.Fatalf("unknown API route: %d %s", r.Status, r.Body)
 	}
-	if r := anon.Do("GET", "/some/console/page", nil); r.Status != 200 && r.Status != 404 {
-		t.Fatalf("console fallback: %d", r.Status)
+	// Console routes are the client's: any non-API path gets the console's index.html.
+	for _, p := range []string{"/", "/stores/x/settings"} {
+		r := anon.Do("GET", p, nil)
+		if r.Status != 200 || !strings.Contains(r.Header.Get("Content-Type"), "text/html") || !strings.Contains(string(r.Body), "Shoplet") {
+			t.Fatalf("console at %s: %d %s", p, r.Status, r.Header.Get("Content-Type"))
+		}
 	}
 }

@@ -321,7 +321,7 @@ func (s *Server) getStore(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	cats, err := s.Stores.Categories(ctx(c))
+	cats, err := s.Stores.CategoriesOf(ctx(c), t)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -491,25 +491,12 @@ func (s *Server) invite(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	if rankOf(in.Role) > rankOf(principal(c).Role) {
-		s.fail(c, errs.E(errs.Forbidden, "role_too_high", "you cannot invite someone with a role above your own"))
-		return
-	}
-	inv, err := s.Stores.Invite(ctx(c), in.Email, in.Role)
+	inv, err := s.Stores.Invite(ctx(c), principal(c).Role, in.Email, in.Role)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
 	c.JSON(http.StatusCreated, inv)
-}
-
-func rankOf(role string) int {
-	for i, r := range access.Roles {
-		if r == role {
-			return len(access.Roles) - i
-		}
-	}
-	return 0
 }
 
 func (s *Server) revokeInvitation(c *gin.Context) {

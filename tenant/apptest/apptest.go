@@ -41,6 +41,7 @@ import (
 	"github.com/shoplet/shoplet/pkg/wechatfake"
 	"github.com/shoplet/shoplet/tenant"
 	"github.com/shoplet/shoplet/tenant/app"
+	webadmin "github.com/shoplet/shoplet/web-admin"
 )
 
 // AppRole is the PostgreSQL role tests connect as: no superuser, no BYPASSRLS.
@@ -169,6 +170,7 @@ func New(t testing.TB, opts ...Options) *Env {
 		}
 	}
 	cfg.Mail = e.Outbox
+	cfg.Console = webadmin.FS()
 	cfg.Log = slog.New(tenant.LogHandler{Handler: slog.NewJSONHandler(e.Logs, &slog.HandlerOptions{Level: slog.LevelDebug})})
 	fake := sharedFake(t)
 	cfg.Fake, cfg.WeChatBaseURL = fake.srv, fake.url

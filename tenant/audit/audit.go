@@ -7,6 +7,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/shoplet/shoplet/pkg/db"
 	"github.com/shoplet/shoplet/pkg/errs"
 	"github.com/shoplet/shoplet/pkg/ids"
 	"github.com/shoplet/shoplet/pkg/jsonb"
@@ -88,10 +89,6 @@ func (l *Log) List(ctx context.Context, f Filter) ([]Entry, string, error) {
 	if err := q.Find(&out).Error; err != nil {
 		return nil, "", err
 	}
-	next := ""
-	if len(out) > f.Limit {
-		out = out[:f.Limit]
-		next = out[len(out)-1].ID
-	}
+	out, next := db.Page(out, f.Limit, func(e Entry) string { return e.ID })
 	return out, next, nil
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/shoplet/shoplet/pkg/db"
 	"github.com/shoplet/shoplet/pkg/errs"
 	"github.com/shoplet/shoplet/pkg/ids"
 	"github.com/shoplet/shoplet/pkg/jsonb"
@@ -709,7 +710,7 @@ func (s *Service) List(ctx context.Context, f ListFilter) ([]ListItem, string, e
 			}
 		}
 		if kw := strings.ToLower(strings.TrimSpace(f.Query)); kw != "" {
-			q = q.Where("search_text LIKE ? ESCAPE '\\'", "%"+escapeLike(kw)+"%")
+			q = q.Where("search_text LIKE ? ESCAPE '\\'", "%"+db.EscapeLike(kw)+"%")
 		}
 		switch f.Sort {
 		case SortNewest:
@@ -755,8 +756,4 @@ func (s *Service) List(ctx context.Context, f ListFilter) ([]ListItem, string, e
 			Cover: cover, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt}
 	}
 	return out, next, nil
-}
-
-func escapeLike(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }

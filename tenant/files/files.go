@@ -139,13 +139,13 @@ func (s *Store) Exist(ctx context.Context, purpose string, idList []string) erro
 	if err := s.T.Q(ctx).Model(&File{}).Where("purpose = ? AND id IN ?", purpose, idList).Count(&n).Error; err != nil {
 		return err
 	}
-	if int(n) != len(sortedSet(idList)) {
+	if int(n) != len(set(idList)) {
 		return errs.NotFoundf("image")
 	}
 	return nil
 }
 
-func sortedSet(in []string) map[string]bool {
+func set(in []string) map[string]bool {
 	m := map[string]bool{}
 	for _, s := range in {
 		m[s] = true

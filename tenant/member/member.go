@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/shoplet/shoplet/pkg/db"
 	"github.com/shoplet/shoplet/pkg/errs"
 	"github.com/shoplet/shoplet/pkg/ids"
 	"github.com/shoplet/shoplet/tenant"
@@ -481,10 +482,6 @@ func (s *Service) List(ctx context.Context, cursor string, limit int) ([]Member,
 	if err != nil {
 		return nil, "", err
 	}
-	next := ""
-	if len(out) > limit {
-		out = out[:limit]
-		next = out[len(out)-1].ID
-	}
+	out, next := db.Page(out, limit, func(m Member) string { return m.ID })
 	return out, next, nil
 }

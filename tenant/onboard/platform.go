@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/shoplet/shoplet/pkg/db"
 	"github.com/shoplet/shoplet/pkg/errs"
 	"github.com/shoplet/shoplet/pkg/ids"
 	"github.com/shoplet/shoplet/tenant"
@@ -39,7 +40,7 @@ func (p *Platform) Tenants(ctx context.Context, f TenantFilter) ([]Tenant, strin
 		q = q.Where("status = ?", f.Status)
 	}
 	if s := strings.ToLower(strings.TrimSpace(f.Query)); s != "" {
-		like := "%" + escapeLike(s) + "%"
+		like := "%" + db.EscapeLike(s) + "%"
 		q = q.Where("(LOWER(name) LIKE ? ESCAPE '\\' OR slug LIKE ? ESCAPE '\\')", like, like)
 	}
 	if f.Pending {
@@ -55,17 +56,8 @@ func (p *Platform) Tenants(ctx context.Context, f TenantFilter) ([]Tenant, strin
 	if err := q.Find(&out).Error; err != nil {
 		return nil, "", err
 	}
-	next := ""
-	if len(out) > f.Limit {
-		out = out[:f.Limit]
-		next = out[len(out)-1].ID
-	}
+	out, next := db.Page(out, f.Limit, func(t Tenant) string { return t.ID })
 	return out, next, nil
-}
-
-// escapeLike escapes LIKE wildcards in user input.
-func escapeLike(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
 
 // ReviewQueue lists categories awaiting review, oldest first.

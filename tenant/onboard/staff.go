@@ -33,23 +33,13 @@ func (s *Stores) Staff(ctx context.Context) ([]StaffMember, error) {
 	return out, err
 }
 
-// rank orders roles for "may not hand out more than you have".
-func rank(role string) int {
-	for i, r := range access.Roles {
-		if r == role {
-			return len(access.Roles) - i
-		}
-	}
-	return 0
-}
-
 // ChangeRole gives a staff member another role. Nobody changes the owner this
 // way, and an admin cannot raise anyone above admin.
 func (s *Stores) ChangeRole(ctx context.Context, actorRole, accountID, role string) error {
 	if !access.ValidRole(role) || role == access.Owner {
 		return errs.Field("role", "invalid_choice", fmt.Sprintf("must be one of %v", access.Roles[1:]))
 	}
-	if rank(role) > rank(actorRole) {
+	if access.Rank(role) > access.Rank(actorRole) {
 		return errs.E(errs.Forbidden, "role_too_high", "you cannot give a role above your own")
 	}
 	if !ids.Valid(accountID) {

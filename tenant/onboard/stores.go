@@ -271,9 +271,14 @@ func (s *Stores) Categories(ctx context.Context) ([]StoreCategory, error) {
 	if err != nil {
 		return nil, err
 	}
+	return s.CategoriesOf(ctx, t)
+}
+
+// CategoriesOf is Categories for a store already loaded (t must be the store in ctx).
+func (s *Stores) CategoriesOf(ctx context.Context, t Tenant) ([]StoreCategory, error) {
 	var cats []StoreCategory
 	var docs []Document
-	err = s.T.Tx(ctx, func(ctx context.Context) error {
+	err := s.T.Tx(ctx, func(ctx context.Context) error {
 		if err := s.T.Q(ctx).Order("category").Find(&cats).Error; err != nil {
 			return err
 		}
@@ -432,9 +437,12 @@ func (s *Stores) Documents(ctx context.Context) ([]Document, error) {
 	return docs, err
 }
 
-// Invite creates an invitation and mails its link. An admin may invite up to
-// admin; only the owner role is never handed out this way.
-func (s *Stores) Invite(ctx context.Context, email, role string) (Invitation, error) {
+// Invite creates an invitation and mails its link. Nobody invites above their
+// own role (actorRole); the owner role is never handed out this way.
+func (s *Stores) Invite(ctx context.Context, actorRole, email, role string) (Invitation, error) {
+	if access.Rank(role) > access.Rank(actorRole) {
+		return Invitation{}, errs.E(errs.Forbidden, "role_too_high", "you cannot invite someone with a role above your own")
+	}
 	var f errs.Fields
 	email = NormalizeEmail("email", email, &f)
 	if !access.ValidRole(role) {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/shoplet/shoplet/pkg/db"
 	"github.com/shoplet/shoplet/pkg/errs"
 	"github.com/shoplet/shoplet/pkg/ids"
 	"github.com/shoplet/shoplet/pkg/jsonb"
@@ -67,11 +68,7 @@ func (s *Service) List(ctx context.Context, f ListFilter) ([]Order, string, erro
 	if err != nil {
 		return nil, "", err
 	}
-	next := ""
-	if len(out) > f.Limit {
-		out = out[:f.Limit]
-		next = out[len(out)-1].ID
-	}
+	out, next := db.Page(out, f.Limit, func(o Order) string { return o.ID })
 	return out, next, nil
 }
 

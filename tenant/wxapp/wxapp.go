@@ -54,6 +54,11 @@ func (c *Clients) App(ctx context.Context) (string, *miniprogram.MiniProgram, er
 	if err != nil {
 		return "", nil, err
 	}
+	return c.app(ctx, v)
+}
+
+// app returns the client for settings v already read.
+func (c *Clients) app(ctx context.Context, v settings.MiniProgramView) (string, *miniprogram.MiniProgram, error) {
 	if v.AppID == "" || !v.AppSecret.Set {
 		return "", nil, ErrNotConnected
 	}
@@ -118,7 +123,7 @@ func (c *Clients) Code2Session(ctx context.Context, code string) (Session, error
 		}
 		return c.Component.Code2Session(ctx, v.AppID, code)
 	}
-	appid, mp, err := c.App(ctx)
+	appid, mp, err := c.app(ctx, v)
 	if err != nil {
 		return Session{}, err
 	}
