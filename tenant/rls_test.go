@@ -12,7 +12,7 @@ import (
 )
 
 // directory tables carry a tenant_id but are platform tables (see README).
-var directory = map[string]bool{"memberships": true, "agency_grants": true, "review_queue": true, "authorizers": true}
+var directory = map[string]bool{"memberships": true, "agency_grants": true, "review_queue": true, "authorizers": true, "rollout_items": true}
 
 // TestRowLevelSecurity bypasses the application: raw SQL as the application
 // role. Only PostgreSQL has row-level security; on SQLite the application

@@ -4,10 +4,12 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -21,6 +23,7 @@ import (
 	"github.com/caarlos0/env/v11"
 	"github.com/shoplet/shoplet/pkg/secretbox"
 	"github.com/shoplet/shoplet/pkg/wechatfake"
+	"github.com/shoplet/shoplet/templates"
 	"github.com/shoplet/shoplet/tenant"
 	"github.com/shoplet/shoplet/tenant/app"
 	"github.com/shoplet/shoplet/tenant/payment"
@@ -318,6 +321,12 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) 
 		c := ac.Component
 		f.RegisterComponent(wechatfake.ComponentPlatform{AppID: c.AppID, Secret: c.Secret, MsgToken: c.MsgToken, AESKey: c.AESKey})
 		go pushTickets(ctx, f, c.AppID, "http://"+cfg.Addr+"/api/wechat/component/events", log)
+		// WeChat's side of publishing: review results go to the platform's
+		// message URL, the library holds the storefront template, and the
+		// demo's reviewers pass every version after a few seconds.
+		f.SetMessageURL(c.AppID, "http://"+cfg.Addr+"/api/wechat/component/messages/$APPID$")
+		f.AddTemplate(c.AppID, "1.0.0", "Shoplet storefront", storefrontPages()...)
+		f.SetAutoAudit(5 * time.Second)
 	}
 	a, err := app.New(ctx, ac)
 	if err != nil {
@@ -412,6 +421,19 @@ func admin(ctx context.Context, cfg Config, log *slog.Logger, args []string, std
 	}
 	fmt.Fprintf(stdout, "operator %s created (id %s)\n", acc.Email, acc.ID)
 	return nil
+}
+
+// storefrontPages lists the template's main-package pages (what WeChat knows
+// of a template it holds).
+func storefrontPages() []string {
+	var app struct {
+		Pages []string `json:"pages"`
+	}
+	raw, err := fs.ReadFile(templates.Storefront(), "app.json")
+	if err == nil {
+		_ = json.Unmarshal(raw, &app)
+	}
+	return app.Pages
 }
 
 // pushTickets plays WeChat's part in the demo: a component_verify_ticket now

@@ -33,11 +33,6 @@ func (s *Server) componentRoutes(mux *http.ServeMux) {
 func (s *Server) RegisterComponent(p ComponentPlatform) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.platforms == nil {
-		s.platforms = map[string]*ComponentPlatform{}
-		s.preAuth = map[string]string{}
-		s.authCodes = map[string]authCode{}
-	}
 	cp := p
 	s.platforms[p.AppID] = &cp
 }
@@ -45,6 +40,12 @@ func (s *Server) RegisterComponent(p ComponentPlatform) {
 // push sends an encrypted, signed event the way WeChat pushes to a platform's
 // 授权事件接收URL (WXBizMsgCrypt: AES-256-CBC, sha1 signature over sorted parts).
 func (s *Server) push(target, componentAppID, inner string) (int, error) {
+	return s.pushTo(target, componentAppID, "AppId", componentAppID, inner)
+}
+
+// pushTo sends inner encrypted in an envelope whose plain tag is outerTag
+// (AppId for authorisation events, ToUserName for a mini-program's messages).
+func (s *Server) pushTo(target, componentAppID, outerTag, outerValue, inner string) (int, error) {
 	s.mu.Lock()
 	p, ok := s.platforms[componentAppID]
 	s.mu.Unlock()
@@ -58,9 +59,26 @@ func (s *Server) push(target, componentAppID, inner string) (int, error) {
 	}
 	ts, nonce := strconv.FormatInt(time.Now().Unix(), 10), randHex(5)
 	sig := wxutil.Signature(p.MsgToken, ts, nonce, string(enc))
-	body := fmt.Sprintf("<xml><AppId><![CDATA[%s]]></AppId><Encrypt><![CDATA[%s]]></Encrypt></xml>", p.AppID, enc)
+	body := fmt.Sprintf("<xml><%s><![CDATA[%s]]></%s><Encrypt><![CDATA[%s]]></Encrypt></xml>", outerTag, outerValue, outerTag, enc)
 	u := target + "?" + url.Values{"timestamp": {ts}, "nonce": {nonce}, "encrypt_type": {"aes"}, "msg_signature": {sig}, "signature": {wxutil.Signature(p.MsgToken, ts, nonce)}}.Encode()
+	s.mu.Lock()
+	s.lastPush = [2]string{u, body}
+	s.mu.Unlock()
 	res, err := http.Post(u, "text/xml", bytes.NewReader([]byte(body)))
+	if err != nil {
+		return 0, err
+	}
+	defer res.Body.Close()
+	return res.StatusCode, nil
+}
+
+// ReplayLastPush sends the last pushed event again, byte for byte, as WeChat
+// does when it did not see "success" in time.
+func (s *Server) ReplayLastPush() (int, error) {
+	s.mu.Lock()
+	last := s.lastPush
+	s.mu.Unlock()
+	res, err := http.Post(last[0], "text/xml", strings.NewReader(last[1]))
 	if err != nil {
 		return 0, err
 	}
@@ -192,10 +210,11 @@ func (s *Server) queryAuth(w http.ResponseWriter, r *http.Request) {
 		wxErr(w, 61010, "code is expired")
 		return
 	}
-	tok := "AUTHORIZER_" + randHex(16)
+	tok, rt := "AUTHORIZER_"+randHex(16), "refreshtoken@@@"+randHex(16)
 	s.mu.Lock()
 	s.tokens[tok] = ac.authorizer
+	s.refresh[rt] = ac.authorizer
 	s.mu.Unlock()
 	writeJSON(w, map[string]any{"authorization_info": map[string]any{"authorizer_appid": ac.authorizer, "authorizer_access_token": tok,
-		"expires_in": 7200, "authorizer_refresh_token": "refreshtoken@@@" + randHex(16), "func_info": []any{}}})
+		"expires_in": 7200, "authorizer_refresh_token": rt, "func_info": []any{}}})
 }

@@ -7,6 +7,7 @@
 package wechatfake
 
 import (
+	"bytes"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
@@ -43,6 +44,15 @@ type Server struct {
 	platforms map[string]*ComponentPlatform
 	preAuth   map[string]string
 	authCodes map[string]authCode
+	refresh   map[string]string // authorizer refresh token -> appid
+	// code management (codeman.go)
+	minis      map[string]*MiniState
+	templates  map[int64]*Template
+	drafts     map[int64]*Template
+	messageURL map[string]string
+	autoAudit  time.Duration
+	seq        int64
+	lastPush   [2]string
 }
 
 // SubscribeMessage is one subscribe message sent through the fake.
@@ -61,7 +71,9 @@ func New() (*Server, error) {
 		return nil, err
 	}
 	return &Server{apps: map[string]string{}, components: map[string]string{}, authorized: map[string]string{},
-		tokens: map[string]string{}, usedCodes: map[string]bool{}, phoneCodes: map[string]string{}, Pay: p, now: time.Now}, nil
+		tokens: map[string]string{}, usedCodes: map[string]bool{}, phoneCodes: map[string]string{}, Pay: p, now: time.Now,
+		platforms: map[string]*ComponentPlatform{}, preAuth: map[string]string{}, authCodes: map[string]authCode{}, refresh: map[string]string{},
+		minis: map[string]*MiniState{}, templates: map[int64]*Template{}, drafts: map[int64]*Template{}, messageURL: map[string]string{}}, nil
 }
 
 // AddApp registers a mini-program.
@@ -128,6 +140,7 @@ func (s *Server) Handler() http.Handler {
 	s.Pay.routes(mux)
 	s.demoRoutes(mux)
 	s.componentRoutes(mux)
+	s.codeRoutes(mux)
 	return mux
 }
 
@@ -348,6 +361,16 @@ func (s *Server) demoRoutes(mux *http.ServeMux) {
 		}
 		writeJSON(w, map[string]any{"code": "user:" + strings.ReplaceAll(name, ":", "_") + ":" + randHex(4)})
 	})
+	// The review team: end a mini-program's audit (result success, fail or delay).
+	mux.HandleFunc("POST /fake/audit", func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		st, err := s.CompleteAudit(q.Get("appid"), q.Get("result"), q.Get("reason"))
+		if err != nil {
+			wxErr(w, -1, err.Error())
+			return
+		}
+		writeJSON(w, map[string]any{"pushed": st})
+	})
 }
 
 // MerchantCredentials is what a brand enters for a direct WeChat Pay account.
@@ -409,12 +432,23 @@ func (s *Server) wxacode(w http.ResponseWriter, r *http.Request) {
 		wxErr(w, 41030, "invalid page rid")
 		return
 	}
-	size := in.Width
+	img, err := codeImageSized(in.Scene, in.Width)
+	if err != nil {
+		wxErr(w, -1, "system error")
+		return
+	}
+	w.Header().Set("Content-Type", "image/jpeg")
+	_, _ = w.Write(img)
+}
+
+func codeImage(payload string) ([]byte, error) { return codeImageSized(payload, 430) }
+
+// codeImageSized draws a JPEG that differs by payload, so tests can tell codes apart.
+func codeImageSized(payload string, size int) ([]byte, error) {
 	if size < 280 || size > 1280 {
 		size = 430
 	}
-	// A picture that differs by scene, so tests can tell codes apart.
-	h := sha256.Sum256([]byte(in.Scene))
+	h := sha256.Sum256([]byte(payload))
 	img := image.NewGray(image.Rect(0, 0, size, size))
 	cell := size / 16
 	for y := 0; y < size; y++ {
@@ -427,6 +461,7 @@ func (s *Server) wxacode(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	w.Header().Set("Content-Type", "image/jpeg")
-	_ = jpeg.Encode(w, img, &jpeg.Options{Quality: 80})
+	var buf bytes.Buffer
+	err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: 80})
+	return buf.Bytes(), err
 }

@@ -53,8 +53,15 @@ var paramRE = regexp.MustCompile(`:([a-z_]+)`)
 // was revoked, and as B's owner through B's own store with A's object ids.
 // Each must answer 404, and A's rows must be byte-for-byte unchanged.
 func TestIsolationMatrix(t *testing.T) {
-	e := apptest.New(t)
+	// As a third-party platform, so the publishing routes are in the matrix.
+	e, comp := platformEnv(t, "wxc00000000000is01")
 	w := newWorld(t, e)
+	tpl := e.Fake.AddTemplate(comp.AppID, "1.0.0", "isolation", storefrontPages...)
+	authorise(t, w.ownerA, w.A)
+	pub := w.ownerA.Must(202, "POST", "/api/v1/stores/"+w.A+"/miniapp/publishes", map[string]any{"template_id": tpl, "version": "1.0.0"}).Map(t)
+	w.objs["publish"] = pub["id"].(string)
+	waitPublish(t, w.ownerA, w.A, w.objs["publish"], "auditing")
+	bodies["POST /api/v1/stores/:store/miniapp/publishes"] = map[string]any{"template_id": tpl, "version": "2.0.0"}
 	bodies["POST /api/v1/stores/:store/agency-grants"] = map[string]any{"agency_id": w.agencyR, "role": "admin"}
 	bodies["POST /api/v1/stores/:store/products/bulk-status"] = map[string]any{"ids": []string{w.objs["product"]}, "status": "on_shelf"}
 

@@ -14,7 +14,7 @@ import (
 // TestOpenAPIMatchesRouter: the served document is valid OpenAPI 3, lists
 // exactly the API routes the router serves, and every JSON body has a schema.
 func TestOpenAPIMatchesRouter(t *testing.T) {
-	e := apptest.New(t, apptest.Options{NoWorker: true})
+	e, _ := platformEnv(t, "wxc00000000000oa01") // every optional part on
 	r := e.Anon().Must(200, "GET", "/openapi.json", nil)
 	loader := openapi3.NewLoader()
 	doc, err := loader.LoadFromData(r.Body)

@@ -27,6 +27,7 @@ import (
 	"github.com/shoplet/shoplet/tenant/miniapp"
 	"github.com/shoplet/shoplet/tenant/onboard"
 	"github.com/shoplet/shoplet/tenant/order"
+	"github.com/shoplet/shoplet/tenant/publish"
 	"github.com/shoplet/shoplet/tenant/settings"
 	"github.com/shoplet/shoplet/tenant/thirdparty"
 )
@@ -69,6 +70,10 @@ type Deps struct {
 	Component *thirdparty.Service
 	// ConsoleURL is where a brand's browser returns after authorising.
 	ConsoleURL string
+	// Publish and Rollouts publish mini-programs through the third-party
+	// platform; nil when the platform is not one.
+	Publish  *publish.Service
+	Rollouts *publish.Rollouts
 }
 
 // Payments is what the API needs from WeChat Pay (tenant/payment implements it).
@@ -154,6 +159,9 @@ func New(d Deps) *Server {
 	}
 	if d.Component != nil {
 		s.routes = append(s.routes, s.componentRoutes()...)
+	}
+	if d.Publish != nil {
+		s.routes = append(s.routes, s.publishRoutes()...)
 	}
 	for _, r := range s.routes {
 		e.Handle(r.Method, r.Path, s.chain(r)...)

@@ -37,6 +37,7 @@ import (
 	"github.com/shoplet/shoplet/tenant/onboard"
 	"github.com/shoplet/shoplet/tenant/order"
 	"github.com/shoplet/shoplet/tenant/payment"
+	"github.com/shoplet/shoplet/tenant/publish"
 	"github.com/shoplet/shoplet/tenant/settings"
 	"github.com/shoplet/shoplet/tenant/thirdparty"
 	"github.com/shoplet/shoplet/tenant/wxapp"
@@ -113,6 +114,8 @@ type App struct {
 	Payments  *payment.Service
 	Builds    *miniapp.Builds
 	Component *thirdparty.Service
+	Publish   *publish.Service
+	Rollouts  *publish.Rollouts
 	API       *api.Server
 	Registry  *prometheus.Registry
 	worker    *jobs.Worker
@@ -279,12 +282,16 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		}
 		return a.Builds.Run(ctx, t.BuildID)
 	})
+	if a.Component != nil {
+		a.wirePublish()
+	}
 	a.Registry = prometheus.NewRegistry()
 	a.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a.API = api.New(api.Deps{Log: log, DB: a.DB, T: a.T, Redis: rdb, Auth: a.Auth, Stores: a.Stores, Agencies: a.Agencies,
 		Platform: a.Platform, Enforcers: a.Enforcers, Audit: a.Audit, Files: a.Files, Catalog: a.Catalog, Settings: a.Settings,
 		Registry: a.Registry, Console: cfg.Console, Version: cfg.Version, TrustedProxies: cfg.TrustedProxies,
-		CatalogVersionKey: catalogKey, Members: a.Members, Orders: a.Orders, Pay: a.Payments, Builds: a.Builds, Codes: a.WxApp, Component: a.Component, ConsoleURL: cfg.BaseURL})
+		CatalogVersionKey: catalogKey, Members: a.Members, Orders: a.Orders, Pay: a.Payments, Builds: a.Builds, Codes: a.WxApp, Component: a.Component, ConsoleURL: cfg.BaseURL,
+		Publish: a.Publish, Rollouts: a.Rollouts})
 	return a, nil
 }
 

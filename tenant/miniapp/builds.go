@@ -187,27 +187,11 @@ func (s *Builds) Run(ctx context.Context, id string) error {
 	if err := s.progress(ctx, id, map[string]any{"status": Running, "done": 0}); err != nil {
 		return err
 	}
-	cfg, err := s.GetConfig(ctx)
+	brand, err := s.Brand(ctx)
 	if err != nil {
 		return fail(err)
 	}
-	var appID string
-	if err := s.T.Tx(ctx, func(ctx context.Context) error {
-		var err error
-		appID, err = s.Settings.AppID(ctx)
-		return err
-	}); err != nil {
-		return fail(err)
-	}
-	name, err := s.StoreName(ctx)
-	if err != nil {
-		return fail(err)
-	}
-	tid, _ := tenant.FromContext(ctx)
-	brand := Brand{AppID: appID, Name: name, StoreID: tid, APIBase: s.APIBase, Theme: cfg.Theme, Tabs: cfg.Tabs, Cart: cfg.Cart}
-	if len([]rune(brand.Name)) > 30 {
-		brand.Name = string([]rune(brand.Name)[:30])
-	}
+	appID := brand.AppID
 	_ = s.progress(ctx, id, map[string]any{"done": 1})
 	res, err := Generate(s.Template, brand)
 	if err != nil {
@@ -227,6 +211,32 @@ func (s *Builds) Run(ctx context.Context, id string) error {
 	result := map[string]any{"sha256": res.SHA256, "file_id": file.ID, "zip_bytes": len(res.Zip), "packages": res.Packages,
 		"app_json": json.RawMessage(res.AppJSON), "ext_json": json.RawMessage(res.ExtJSON), "theme": brand.Theme, "app_id": appID}
 	return s.progress(ctx, id, map[string]any{"status": Succeeded, "done": 4, "result": jsonb.Of(result)})
+}
+
+// Brand is what the store in ctx's mini-program is generated from now.
+func (s *Builds) Brand(ctx context.Context) (Brand, error) {
+	cfg, err := s.GetConfig(ctx)
+	if err != nil {
+		return Brand{}, err
+	}
+	var appID string
+	if err := s.T.Tx(ctx, func(ctx context.Context) error {
+		var err error
+		appID, err = s.Settings.AppID(ctx)
+		return err
+	}); err != nil {
+		return Brand{}, err
+	}
+	name, err := s.StoreName(ctx)
+	if err != nil {
+		return Brand{}, err
+	}
+	tid, _ := tenant.FromContext(ctx)
+	brand := Brand{AppID: appID, Name: name, StoreID: tid, APIBase: s.APIBase, Theme: cfg.Theme, Tabs: cfg.Tabs, Cart: cfg.Cart}
+	if len([]rune(brand.Name)) > 30 {
+		brand.Name = string([]rune(brand.Name)[:30])
+	}
+	return brand, nil
 }
 
 var previewTpl = template.Must(template.New("p").Parse(`<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">

@@ -56,7 +56,10 @@ type Service struct {
 	// LoginPageBase replaces https://mp.weixin.qq.com in authorisation links
 	// (the fake's address in the demo); empty in production.
 	LoginPageBase string
-	op            *openplatform.OpenPlatform
+	// OnMessage receives verified messages about a store's mini-program
+	// (code review results), in the store's context.
+	OnMessage func(ctx context.Context, appid string, m Message) error
+	op        *openplatform.OpenPlatform
 }
 
 // New builds the service.
@@ -77,27 +80,36 @@ type event struct {
 	AuthorizerAppid       string `xml:"AuthorizerAppid"`
 }
 
-// HandleEvent verifies (msg_signature over token, timestamp, nonce and the
-// ciphertext), decrypts and applies one pushed event. A forged one changes nothing.
-func (s *Service) HandleEvent(ctx context.Context, r *http.Request) error {
+// open verifies a push (msg_signature over token, timestamp, nonce and the
+// ciphertext) and decrypts it. A forged one is refused.
+func (s *Service) open(r *http.Request) ([]byte, error) {
 	body, err := io.ReadAll(io.LimitReader(r.Body, 64<<10))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var outer struct {
-		AppID   string `xml:"AppId"`
 		Encrypt string `xml:"Encrypt"`
 	}
 	if err := xml.Unmarshal(body, &outer); err != nil || outer.Encrypt == "" {
-		return errBadEvent
+		return nil, errBadEvent
 	}
 	q := r.URL.Query()
 	if wxutil.Signature(s.Cfg.MsgToken, q.Get("timestamp"), q.Get("nonce"), outer.Encrypt) != q.Get("msg_signature") {
-		return errBadEvent
+		return nil, errBadEvent
 	}
 	_, plain, err := wxutil.DecryptMsg(s.Cfg.AppID, outer.Encrypt, s.Cfg.AESKey)
 	if err != nil {
-		return errBadEvent
+		return nil, errBadEvent
+	}
+	return plain, nil
+}
+
+// HandleEvent verifies, decrypts and applies one pushed authorisation event.
+// A forged one changes nothing.
+func (s *Service) HandleEvent(ctx context.Context, r *http.Request) error {
+	plain, err := s.open(r)
+	if err != nil {
+		return err
 	}
 	var ev event
 	if err := xml.Unmarshal(plain, &ev); err != nil {
