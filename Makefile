@@ -13,10 +13,13 @@ help: ## List the targets
 build: ## Build bin/shoplet
 	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/shoplet
 
-run: build ## Start Shoplet on embedded defaults (SQLite in ./data, in-process Redis, fake WeChat for the demo)
+console: ## Build the web console into web-admin/dist (the Go build embeds it)
+	cd web-admin && npm ci --no-audit --no-fund --loglevel=error && npm run build
+
+run: console build ## Start Shoplet on embedded defaults (SQLite in ./data, in-process Redis, fake WeChat for the demo)
 	SHOPLET_WECHAT_FAKE=$${SHOPLET_WECHAT_FAKE:-true} ./$(BIN) serve
 
-test: test-go test-templates ## Run every test: Go (PostgreSQL/Redis when SHOPLET_TEST_POSTGRES_URL/SHOPLET_TEST_REDIS_URL are set, else SQLite and in-process Redis) and the mini-program template (Node)
+test: test-go test-templates test-console ## Run every test: Go (PostgreSQL/Redis when SHOPLET_TEST_POSTGRES_URL/SHOPLET_TEST_REDIS_URL are set, else SQLite and in-process Redis) and the mini-program template (Node)
 
 test-go: ## Run the Go tests
 	$(GO) test -count=1 -timeout 20m $(PKGS)
@@ -35,6 +38,11 @@ test-templates: ## Test the storefront template (miniprogram-simulate) and compi
 	cp -r $(GEN)/brand-a $(GEN)/broken && printf '</view></text>' >> $(GEN)/broken/pkg-order/detail/index.wxml
 	cd templates && if node validate.js $(GEN)/broken; then echo "a broken page passed validation" >&2; exit 1; fi
 
+test-console: ## The console: typed client checked against the OpenAPI document, Vitest, then the browser end-to-end suite (Debian chromium)
+	cd web-admin && npm ci --no-audit --no-fund --loglevel=error && npm run check:api && npx tsc -b && npx vitest run
+	$(MAKE) console build
+	cd web-admin && SHOPLET_BIN=../$(BIN) npm run e2e
+
 test-race: ## Run the tests with the race detector
 	$(GO) test -race -count=1 -timeout 30m $(PKGS)
 
@@ -48,4 +56,4 @@ vet: ## go vet and gofmt check
 migrate: build ## Apply migrations to SHOPLET_DATABASE_URL (or the embedded SQLite)
 	./$(BIN) migrate up
 
-.PHONY: help build run test test-go test-templates test-race bench vet migrate
+.PHONY: help build console run test test-go test-templates test-console test-race bench vet migrate

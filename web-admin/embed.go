@@ -1,5 +1,6 @@
-// Package webadmin embeds the built web console so `shoplet serve` serves it
-// from the same binary and port as the API.
+// Package webadmin embeds the web console so `shoplet serve` serves it from the
+// same binary and port as the API. `make console` (part of `make run`) builds
+// it into dist/; a binary built without it serves public/, a page that says so.
 package webadmin
 
 import (
@@ -7,14 +8,18 @@ import (
 	"io/fs"
 )
 
+//go:embed all:dist
+var built embed.FS
+
 //go:embed all:public
-var files embed.FS
+var placeholder embed.FS
 
 // FS returns the console's files, index.html at the root.
 func FS() fs.FS {
-	sub, err := fs.Sub(files, "public")
-	if err != nil {
-		panic(err)
+	if _, err := fs.Stat(built, "dist/index.html"); err == nil {
+		sub, _ := fs.Sub(built, "dist")
+		return sub
 	}
+	sub, _ := fs.Sub(placeholder, "public")
 	return sub
 }

@@ -94,6 +94,7 @@ func newWorld(t *testing.T, e *apptest.Env) *world {
 	w.objs["refund"] = rf["id"].(string)
 	b := w.ownerA.Must(202, "POST", a+"/miniapp/builds", nil).Map(t)
 	w.objs["build"] = b["id"].(string)
+	w.objs["job"] = w.objs["build"] // builds are rows of the jobs table
 	waitBuild(t, w.ownerA, a, w.objs["build"])
 	return w
 }

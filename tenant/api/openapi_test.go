@@ -1,8 +1,10 @@
 package api_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"os"
 	"strings"
 	"testing"
 
@@ -62,6 +64,20 @@ func TestOpenAPIMatchesRouter(t *testing.T) {
 	_ = json.Unmarshal(r.Body, &raw)
 	if len(documented) < 50 {
 		t.Fatalf("only %d operations documented", len(documented))
+	}
+	// The console's typed client is generated from a copy of this document;
+	// the copy must be the document (SHOPLET_UPDATE_OPENAPI=1 rewrites it).
+	var pretty bytes.Buffer
+	_ = json.Indent(&pretty, r.Body, "", "  ")
+	pretty.WriteByte('\n')
+	const copyPath = "../../web-admin/src/api/openapi.json"
+	if os.Getenv("SHOPLET_UPDATE_OPENAPI") == "1" {
+		if err := os.WriteFile(copyPath, pretty.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if have, err := os.ReadFile(copyPath); err != nil || !bytes.Equal(have, pretty.Bytes()) {
+		t.Fatalf("%s is not the served document: run SHOPLET_UPDATE_OPENAPI=1 go test ./tenant/api -run TestOpenAPIMatchesRouter, then npm run gen:api in web-admin", copyPath)
 	}
 }
 

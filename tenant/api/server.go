@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -74,6 +75,10 @@ type Deps struct {
 	// platform; nil when the platform is not one.
 	Publish  *publish.Service
 	Rollouts *publish.Rollouts
+	// Jobs reports the background job queue to operators.
+	Jobs JobsFunc
+	// EnqueueImport queues a catalog import job.
+	EnqueueImport func(ctx context.Context, jobID string) error
 }
 
 // Payments is what the API needs from WeChat Pay (tenant/payment implements it).
@@ -95,6 +100,8 @@ type Server struct {
 	hits   *prometheus.CounterVec
 	// shopVersions caches stores' versions for public shop reads (see publicVersions).
 	shopVersions *lru.Cache[string, versions]
+	// gzCache holds compressed console assets by path.
+	gzCache sync.Map
 }
 
 // Auth levels of a route.
@@ -153,6 +160,7 @@ func New(d Deps) *Server {
 	s.routes = s.buildRoutes()
 	if d.Orders != nil {
 		s.routes = append(s.routes, s.shopRoutes()...)
+		s.routes = append(s.routes, s.consoleRoutes()...)
 	}
 	if d.Builds != nil {
 		s.routes = append(s.routes, s.miniappRoutes()...)

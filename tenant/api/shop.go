@@ -108,7 +108,7 @@ func (s *Server) shopRoutes() []Route {
 		{Method: "POST", Path: st + "/refunds/:refund/review", Tag: "orders", Auth: Store, Obj: access.ObjOrder, Act: access.Write, Summary: "Approve or reject a refund",
 			In: reviewInput{}, Out: order.Refund{}, Handler: s.staffReview},
 		{Method: "GET", Path: st + "/members", Tag: "members", Auth: Store, Obj: access.ObjMember, Act: access.Read, Summary: "The store's shoppers",
-			Out: Page[member.Member]{}, Handler: s.staffMembers},
+			Query: []QueryParam{{"cursor", "string", "next_cursor"}, {"limit", "integer", "1–100, default 50"}}, Out: Page[member.Member]{}, Handler: s.staffMembers},
 	}
 }
 

@@ -223,7 +223,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	a.Audit = &audit.Log{T: a.T}
 	a.Files = &files.Store{T: a.T, Blob: blob.Disk{Root: filepath.Join(cfg.DataDir, "files")}}
 	a.Auth = &onboard.Auth{T: a.T, R: rdb, Prefix: cfg.RedisPrefix, AccessTTL: cfg.AccessTTL, RefreshTTL: cfg.RefreshTTL,
-		MaxFailures: cfg.LoginMaxFailures, LockFor: cfg.LoginLockFor, MaxPerIP: cfg.LoginMaxPerIP}
+		MaxFailures: cfg.LoginMaxFailures, LockFor: cfg.LoginLockFor, MaxPerIP: cfg.LoginMaxPerIP, Mail: out, BaseURL: cfg.BaseURL}
 	a.Stores = &onboard.Stores{T: a.T, Access: a.Access, Enforcer: a.Enforcers, Audit: a.Audit, Files: a.Files,
 		Mail: jobs.MailSender{Q: a.Queue}, BaseURL: cfg.BaseURL}
 	a.Agencies = &onboard.Agencies{T: a.T, R: rdb, Prefix: cfg.RedisPrefix, Auth: a.Auth}
@@ -285,13 +285,22 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	if a.Component != nil {
 		a.wirePublish()
 	}
+	a.Mux.Handle(TypeCatalogImport, func(ctx context.Context, raw json.RawMessage) error {
+		var t struct {
+			JobID string `json:"job_id"`
+		}
+		if err := json.Unmarshal(raw, &t); err != nil {
+			return err
+		}
+		return a.Catalog.RunImport(ctx, a.Files, t.JobID)
+	})
 	a.Registry = prometheus.NewRegistry()
 	a.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a.API = api.New(api.Deps{Log: log, DB: a.DB, T: a.T, Redis: rdb, Auth: a.Auth, Stores: a.Stores, Agencies: a.Agencies,
 		Platform: a.Platform, Enforcers: a.Enforcers, Audit: a.Audit, Files: a.Files, Catalog: a.Catalog, Settings: a.Settings,
 		Registry: a.Registry, Console: cfg.Console, Version: cfg.Version, TrustedProxies: cfg.TrustedProxies,
 		CatalogVersionKey: catalogKey, Members: a.Members, Orders: a.Orders, Pay: a.Payments, Builds: a.Builds, Codes: a.WxApp, Component: a.Component, ConsoleURL: cfg.BaseURL,
-		Publish: a.Publish, Rollouts: a.Rollouts})
+		Publish: a.Publish, Rollouts: a.Rollouts, Jobs: a.jobStats, EnqueueImport: a.enqueueImport})
 	return a, nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/hibiken/asynq"
+	"github.com/shoplet/shoplet/tenant/api"
 	"github.com/shoplet/shoplet/tenant/onboard"
 	"github.com/shoplet/shoplet/tenant/publish"
 )
@@ -61,4 +62,29 @@ func (a *App) wirePublish() {
 		}
 		return a.Publish.RunStep(ctx, t.PublishID, t.Step)
 	})
+}
+
+// jobStats reads the queue through asynq's inspector.
+func (a *App) jobStats(ctx context.Context) (api.QueueStats, error) {
+	in := asynq.NewInspector(asynq.RedisClientOpt{Addr: a.Redis.Options.Addr, Username: a.Redis.Options.Username,
+		Password: a.Redis.Options.Password, DB: a.Redis.Options.DB, TLSConfig: a.Redis.Options.TLSConfig})
+	defer in.Close()
+	q, err := in.GetQueueInfo(a.Cfg.Queue)
+	if errors.Is(err, asynq.ErrQueueNotFound) {
+		// A queue nothing was ever enqueued on does not exist yet: it is empty.
+		return api.QueueStats{Queue: a.Cfg.Queue}, nil
+	}
+	if err != nil {
+		return api.QueueStats{}, err
+	}
+	return api.QueueStats{Queue: q.Queue, Pending: q.Pending, Active: q.Active, Scheduled: q.Scheduled, Retry: q.Retry,
+		Archived: q.Archived, Processed: q.Processed, Failed: q.Failed, Paused: q.Paused}, nil
+}
+
+// TypeCatalogImport imports a CSV into a store's catalog.
+const TypeCatalogImport = "catalog:import"
+
+func (a *App) enqueueImport(ctx context.Context, jobID string) error {
+	_, err := a.Queue.Enqueue(ctx, TypeCatalogImport, map[string]string{"job_id": jobID}, asynq.TaskID("import-"+jobID))
+	return err
 }

@@ -27,17 +27,19 @@ import (
 const (
 	Image    = "image"
 	Document = "document"
-	Build    = "build" // a generated mini-program zip
+	Build    = "build"  // a generated mini-program zip
+	Import   = "import" // a CSV the catalog imports
 )
 
 var accepted = map[string][]string{
 	Image:    {"image/jpeg", "image/png", "image/webp", "image/gif"},
 	Document: {"application/pdf", "image/jpeg", "image/png"},
 	Build:    {"application/zip"},
+	Import:   {"text/plain; charset=utf-8"},
 }
 
 // MaxSize per purpose, in bytes.
-var MaxSize = map[string]int64{Image: 5 << 20, Document: 10 << 20, Build: 24 << 20}
+var MaxSize = map[string]int64{Image: 5 << 20, Document: 10 << 20, Build: 24 << 20, Import: 10 << 20}
 
 // File is one stored upload.
 type File struct {

@@ -16,6 +16,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/shoplet/shoplet/pkg/errs"
 	"github.com/shoplet/shoplet/pkg/ids"
+	pkgmail "github.com/shoplet/shoplet/pkg/mail"
 	"github.com/shoplet/shoplet/tenant"
 	"gorm.io/gorm"
 )
@@ -70,6 +71,10 @@ type Auth struct {
 	LockFor     time.Duration
 	// MaxPerIP login attempts per minute from one address.
 	MaxPerIP int
+	// Mail sends password-reset links (directly: platform mail has no tenant
+	// to queue it under); BaseURL is the console's address for the link.
+	Mail    pkgmail.Sender
+	BaseURL string
 }
 
 func hashToken(tok string) string {

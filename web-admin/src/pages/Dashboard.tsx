@@ -1,0 +1,89 @@
+import { useQuery } from "@tanstack/react-query";
+import { Card, Col, Row, Segmented, Skeleton, Statistic, Table } from "antd";
+import { useState } from "react";
+import { useTranslation } from "react-i18next";
+import { Bar, BarChart, CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import { api, call } from "../api/client";
+import { useStoreInfo } from "../api/hooks";
+import { PageHeader, QueryError, useStore } from "../components/common";
+import { yuan } from "../lib/money";
+
+/** WeChat entry scenes that matter for a store (https://developers.weixin.qq.com/miniprogram/dev/reference/scene-list.html). */
+const scenes: Record<string, string> = { "1007": "share_single", "1008": "share_group", "1047": "scan_code", "1048": "scan_code", "1001": "discover", "1089": "recent", "1011": "scan_qr", "": "unknown" };
+
+export default function Dashboard() {
+  const { t } = useTranslation();
+  const store = useStore();
+  const info = useStoreInfo(store);
+  const [days, setDays] = useState<1 | 7 | 30>(7);
+  const q = useQuery({
+    queryKey: ["dashboard", store, days],
+    queryFn: () => call(api.GET("/api/v1/stores/{store}/dashboard", { params: { path: { store }, query: { days } } })),
+  });
+  if (q.error) return <QueryError error={q.error} />;
+  const d = q.data;
+  return (
+    <>
+      <PageHeader title={info.data?.store?.name || t("nav.dashboard")} sub={t("dash.sub")}
+        extra={<Segmented value={days} onChange={(v) => setDays(v as 1 | 7 | 30)}
+          options={[{ value: 1, label: t("dash.today") }, { value: 7, label: t("dash.d7") }, { value: 30, label: t("dash.d30") }]} />} />
+      {!d ? <Skeleton active /> : (
+        <>
+          <Row gutter={[16, 16]}>
+            {[
+              ["gmv", t("dash.gmv"), "¥" + yuan(d.gmv)],
+              ["paid", t("dash.paidOrders"), d.paid_orders],
+              ["orders", t("dash.orders"), d.orders],
+              ["members", t("dash.payingMembers"), d.paying_members],
+              ["conv", t("dash.conversion"), ((d.conversion || 0) * 100).toFixed(1) + "%"],
+              ["new", t("dash.newMembers"), d.new_members],
+            ].map(([k, title, v]) => (
+              <Col key={k as string} xs={12} md={8} xl={4}>
+                <Card size="small"><Statistic title={title} value={v as string} data-testid={"kpi-" + k} /></Card>
+              </Col>
+            ))}
+          </Row>
+          <Row gutter={[16, 16]} style={{ marginTop: 16 }}>
+            <Col xs={24} xl={14}>
+              <Card size="small" title={t("dash.trend")}>
+                <ResponsiveContainer width="100%" height={260}>
+                  <LineChart data={(d.series || []).map((s) => ({ date: s.date!.slice(5), gmv: (s.gmv || 0) / 100, orders: s.orders }))}>
+                    <CartesianGrid strokeDasharray="3 3" />
+                    <XAxis dataKey="date" />
+                    <YAxis yAxisId="l" />
+                    <YAxis yAxisId="r" orientation="right" allowDecimals={false} />
+                    <Tooltip />
+                    <Line isAnimationActive={false} yAxisId="l" type="monotone" dataKey="gmv" name={t("dash.gmvYuan")} stroke="#1677ff" />
+                    <Line isAnimationActive={false} yAxisId="r" type="monotone" dataKey="orders" name={t("dash.paidOrders")} stroke="#52c41a" />
+                  </LineChart>
+                </ResponsiveContainer>
+              </Card>
+            </Col>
+            <Col xs={24} xl={10}>
+              <Card size="small" title={t("dash.bySource")}>
+                <ResponsiveContainer width="100%" height={260}>
+                  <BarChart data={(d.by_source || []).map((s) => ({ scene: t("scene." + (scenes[s.scene || ""] || "other"), { code: s.scene }), orders: s.orders }))}>
+                    <CartesianGrid strokeDasharray="3 3" />
+                    <XAxis dataKey="scene" />
+                    <YAxis allowDecimals={false} />
+                    <Tooltip />
+                    <Bar isAnimationActive={false} dataKey="orders" name={t("dash.paidOrders")} fill="#722ed1" />
+                  </BarChart>
+                </ResponsiveContainer>
+              </Card>
+            </Col>
+          </Row>
+          <Card size="small" title={t("dash.topProducts")} style={{ marginTop: 16 }}>
+            <Table size="small" rowKey="product_id" pagination={false} dataSource={d.top_products || []}
+              locale={{ emptyText: t("dash.noSales") }}
+              columns={[
+                { title: t("product.title"), dataIndex: "title" },
+                { title: t("dash.quantity"), dataIndex: "quantity", align: "right" },
+                { title: t("dash.gmv"), dataIndex: "gmv", align: "right", render: (v: number) => "¥" + yuan(v) },
+              ]} />
+          </Card>
+        </>
+      )}
+    </>
+  );
+}

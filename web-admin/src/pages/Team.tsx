@@ -1,0 +1,153 @@
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { App, Button, Form, Input, Popconfirm, Select, Space, Table, Tabs, Typography } from "antd";
+import { useState } from "react";
+import { useTranslation } from "react-i18next";
+import dayjs from "dayjs";
+import { api, ApiError, call } from "../api/client";
+import { EmptyState, PageHeader, QueryError, useStore } from "../components/common";
+import { fieldErrors } from "../lib/forms";
+
+export const roles = ["owner", "admin", "catalog_manager", "order_clerk", "viewer"];
+
+function Staff({ store }: { store: string }) {
+  const { t } = useTranslation();
+  const { message } = App.useApp();
+  const qc = useQueryClient();
+  const q = useQuery({ queryKey: ["staff", store], queryFn: () => call(api.GET("/api/v1/stores/{store}/staff", { params: { path: { store } } })) });
+  const done = () => void qc.invalidateQueries({ queryKey: ["staff", store] });
+  if (q.error) return <QueryError error={q.error} />;
+  return (
+    <Table rowKey="account_id" size="small" dataSource={q.data?.items || []} pagination={false} loading={q.isLoading}
+      columns={[
+        { title: t("auth.name"), dataIndex: "name" },
+        { title: t("auth.email"), dataIndex: "email" },
+        { title: t("team.role"), dataIndex: "role", render: (r: string, m) => (
+          <Select size="small" value={r} style={{ width: 160 }} options={roles.map((x) => ({ value: x, label: t("role." + x) }))}
+            onChange={async (role) => {
+              try {
+                await call(api.PATCH("/api/v1/stores/{store}/staff/{account}", { params: { path: { store, account: m.account_id! } }, body: { role } }));
+                done();
+              } catch (e) { message.error((e as Error).message); }
+            }} />) },
+        { title: "", key: "rm", render: (_, m) => (
+          <Popconfirm title={t("team.removeConfirm")} onConfirm={async () => {
+            try {
+              await call(api.DELETE("/api/v1/stores/{store}/staff/{account}", { params: { path: { store, account: m.account_id! } } }));
+              done();
+            } catch (e) { message.error((e as Error).message); }
+          }}><Button size="small" danger>{t("common.remove")}</Button></Popconfirm>) },
+      ]} />
+  );
+}
+
+function Invitations({ store }: { store: string }) {
+  const { t } = useTranslation();
+  const { message } = App.useApp();
+  const qc = useQueryClient();
+  const [form] = Form.useForm();
+  const q = useQuery({ queryKey: ["invitations", store], queryFn: () => call(api.GET("/api/v1/stores/{store}/invitations", { params: { path: { store } } })) });
+  const invite = useMutation({
+    mutationFn: (v: { email: string; role: string }) => call(api.POST("/api/v1/stores/{store}/invitations", { params: { path: { store } }, body: v })),
+    onSuccess: () => { form.resetFields(["email"]); message.success(t("team.invited")); void qc.invalidateQueries({ queryKey: ["invitations", store] }); },
+    onError: (e) => { if (e instanceof ApiError) { const fe = fieldErrors(e, ["email", "role"]); form.setFields(fe.fields); if (fe.rest) message.error(fe.rest); } },
+  });
+  return (
+    <>
+      <Form form={form} layout="inline" onFinish={(v) => invite.mutate(v)} initialValues={{ role: "catalog_manager" }} style={{ marginBottom: 12 }}>
+        <Form.Item name="email" rules={[{ required: true, type: "email" }]}><Input placeholder={t("auth.email")} style={{ width: 240 }} /></Form.Item>
+        <Form.Item name="role"><Select style={{ width: 160 }} options={roles.map((x) => ({ value: x, label: t("role." + x) }))} /></Form.Item>
+        <Button type="primary" htmlType="submit" loading={invite.isPending}>{t("team.invite")}</Button>
+      </Form>
+      <Table rowKey="id" size="small" dataSource={q.data?.items || []} pagination={false} locale={{ emptyText: <EmptyState text={t("team.noInvitations")} /> }}
+        columns={[
+          { title: t("auth.email"), dataIndex: "email" },
+          { title: t("team.role"), dataIndex: "role", render: (r: string) => t("role." + r) },
+          { title: t("team.expires"), dataIndex: "expires_at", render: (d: string) => dayjs(d).format("YYYY-MM-DD HH:mm") },
+          { title: "", key: "rm", render: (_, i) => (
+            <Button size="small" onClick={async () => {
+              await call(api.DELETE("/api/v1/stores/{store}/invitations/{invitation}", { params: { path: { store, invitation: i.id! } } })).catch((e) => message.error(e.message));
+              void qc.invalidateQueries({ queryKey: ["invitations", store] });
+            }}>{t("team.revoke")}</Button>) },
+        ]} />
+    </>
+  );
+}
+
+function Agencies({ store }: { store: string }) {
+  const { t } = useTranslation();
+  const { message } = App.useApp();
+  const qc = useQueryClient();
+  const [form] = Form.useForm();
+  const q = useQuery({ queryKey: ["grants", store], queryFn: () => call(api.GET("/api/v1/stores/{store}/agency-grants", { params: { path: { store } } })) });
+  const done = () => void qc.invalidateQueries({ queryKey: ["grants", store] });
+  const grant = useMutation({
+    mutationFn: (v: { agency_id: string; role: string }) => call(api.POST("/api/v1/stores/{store}/agency-grants", { params: { path: { store } }, body: v })),
+    onSuccess: () => { form.resetFields(["agency_id"]); message.success(t("team.granted")); done(); },
+    onError: (e) => { if (e instanceof ApiError) { const fe = fieldErrors(e, ["agency_id", "role"]); form.setFields(fe.fields); if (fe.rest) message.error(fe.rest); } },
+  });
+  return (
+    <>
+      <Typography.Paragraph type="secondary">{t("team.agencyHelp")}</Typography.Paragraph>
+      <Form form={form} layout="inline" onFinish={(v) => grant.mutate(v)} initialValues={{ role: "admin" }} style={{ marginBottom: 12 }}>
+        <Form.Item name="agency_id" rules={[{ required: true }]}><Input placeholder={t("team.agencyId")} style={{ width: 320 }} data-testid="agency-id" /></Form.Item>
+        <Form.Item name="role"><Select style={{ width: 160 }} options={roles.filter((r) => r !== "owner").map((x) => ({ value: x, label: t("role." + x) }))} /></Form.Item>
+        <Button type="primary" htmlType="submit" loading={grant.isPending} data-testid="grant">{t("team.grant")}</Button>
+      </Form>
+      <Table rowKey="agency_id" size="small" dataSource={q.data?.items || []} pagination={false} locale={{ emptyText: <EmptyState text={t("team.noAgencies")} /> }}
+        columns={[
+          { title: t("team.agency"), dataIndex: "agency_name" },
+          { title: t("team.role"), dataIndex: "role", render: (r: string) => t("role." + r) },
+          { title: t("team.since"), dataIndex: "created_at", render: (d: string) => dayjs(d).format("YYYY-MM-DD") },
+          { title: "", key: "rm", render: (_, g) => (
+            <Popconfirm title={t("team.revokeConfirm")} onConfirm={async () => {
+              await call(api.DELETE("/api/v1/stores/{store}/agency-grants/{agency}", { params: { path: { store, agency: g.agency_id! } } })).catch((e) => message.error(e.message));
+              done();
+            }}><Button size="small" danger data-testid={"revoke-" + g.agency_name}>{t("team.revoke")}</Button></Popconfirm>) },
+        ]} />
+    </>
+  );
+}
+
+function AuditLog({ store }: { store: string }) {
+  const { t } = useTranslation();
+  const [action, setAction] = useState<string>();
+  const [cursors, setCursors] = useState<string[]>([""]);
+  const cursor = cursors[cursors.length - 1];
+  const q = useQuery({
+    queryKey: ["audit", store, action, cursor],
+    queryFn: () => call(api.GET("/api/v1/stores/{store}/audit-logs", { params: { path: { store }, query: { action, cursor: cursor || undefined } } })),
+  });
+  return (
+    <>
+      <Input.Search allowClear placeholder={t("team.filterAction")} style={{ width: 280, marginBottom: 12 }} onSearch={(v) => { setAction(v || undefined); setCursors([""]); }} />
+      <Table rowKey="id" size="small" dataSource={q.data?.items || []} pagination={false} loading={q.isLoading}
+        columns={[
+          { title: t("common.time"), dataIndex: "created_at", render: (d: string) => dayjs(d).format("YYYY-MM-DD HH:mm:ss") },
+          { title: t("team.action"), dataIndex: "action" },
+          { title: t("team.actor"), key: "actor", render: (_, e) => e.actor_agency_id ? `${e.actor_account_id?.slice(0, 8)} (${t("team.agency")})` : e.actor_account_id?.slice(0, 8) },
+          { title: t("team.target"), key: "target", render: (_, e) => `${e.target_type} ${e.target_id?.slice(0, 12)}` },
+          { title: t("team.detail"), dataIndex: "detail", render: (d: object) => <Typography.Text code style={{ fontSize: 12 }}>{JSON.stringify(d)}</Typography.Text> },
+        ]} />
+      <Space style={{ marginTop: 12 }}>
+        <Button disabled={cursors.length < 2} onClick={() => setCursors(cursors.slice(0, -1))}>{t("common.prev")}</Button>
+        <Button disabled={!q.data?.next_cursor} onClick={() => setCursors([...cursors, q.data!.next_cursor!])}>{t("common.nextPage")}</Button>
+      </Space>
+    </>
+  );
+}
+
+export default function Team() {
+  const { t } = useTranslation();
+  const store = useStore();
+  return (
+    <>
+      <PageHeader title={t("nav.team")} />
+      <Tabs items={[
+        { key: "staff", label: t("team.staff"), children: <Staff store={store} /> },
+        { key: "invitations", label: t("team.invitations"), children: <Invitations store={store} /> },
+        { key: "agencies", label: t("team.agencies"), children: <Agencies store={store} /> },
+        { key: "audit", label: t("team.audit"), children: <AuditLog store={store} /> },
+      ]} />
+    </>
+  );
+}
