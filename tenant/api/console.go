@@ -9,8 +9,10 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/shoplet/shoplet/pkg/errs"
+	"github.com/shoplet/shoplet/pkg/ids"
 	"github.com/shoplet/shoplet/tenant/access"
 	"github.com/shoplet/shoplet/tenant/catalog"
+	"github.com/shoplet/shoplet/tenant/member"
 	"github.com/shoplet/shoplet/tenant/order"
 )
 
@@ -57,6 +59,13 @@ func (s *Server) consoleRoutes() []Route {
 			Out: catalog.Job{}, Status: 202, Handler: s.importProducts},
 		{Method: "GET", Path: "/api/v1/stores/:store/jobs/:job", Tag: "catalog", Auth: Store, Obj: access.ObjCatalog, Act: access.Read,
 			Summary: "A background job's progress and result", Out: catalog.Job{}, Handler: s.getJob},
+		{Method: "GET", Path: "/api/v1/stores/:store/members/:member", Tag: "members", Auth: Store, Obj: access.ObjMember, Act: access.Read,
+			Summary: "A shopper", Out: member.Member{}, Handler: s.staffMember},
+		{Method: "GET", Path: "/api/v1/stores/:store/members/:member/export", Tag: "members", Auth: Store, Obj: access.ObjMember, Act: access.Write,
+			Summary: "A copy of a shopper's data, for a request made to the store (PIPL); recorded in the audit log",
+			Out:     member.Export{}, Handler: s.staffMemberExport},
+		{Method: "DELETE", Path: "/api/v1/stores/:store/members/:member", Tag: "members", Auth: Store, Obj: access.ObjMember, Act: access.Write,
+			Summary: "Erase a shopper on their request (orders keep amounts, lose the address); recorded in the audit log", Handler: s.staffMemberDelete},
 		{Method: "GET", Path: "/api/v1/platform/jobs", Tag: "platform", Auth: Operator, Summary: "The background job queue",
 			Out: QueueStats{}, Handler: s.jobStats},
 	}
@@ -126,6 +135,64 @@ func (s *Server) importProducts(c *gin.Context) {
 func (s *Server) getJob(c *gin.Context) {
 	j, err := s.Catalog.GetJob(ctx(c), c.Param("job"))
 	s.reply(c, http.StatusOK, j, err)
+}
+
+// memberParam is the :member of the path; a malformed id is a missing member.
+func (s *Server) memberParam(c *gin.Context) (string, bool) {
+	id := c.Param("member")
+	if !ids.Valid(id) {
+		s.fail(c, errs.NotFoundf("member"))
+		return "", false
+	}
+	return id, true
+}
+
+func (s *Server) staffMember(c *gin.Context) {
+	id, ok := s.memberParam(c)
+	if !ok {
+		return
+	}
+	m, err := s.Members.Get(ctx(c), id)
+	s.reply(c, http.StatusOK, m, err)
+}
+
+func (s *Server) staffMemberExport(c *gin.Context) {
+	id, ok := s.memberParam(c)
+	if !ok {
+		return
+	}
+	out, err := s.Members.ExportData(ctx(c), id)
+	if err == nil {
+		err = s.T.Tx(ctx(c), func(cx context.Context) error {
+			return s.Audit.Record(cx, "member.exported", "member", id, map[string]any{"requested_via": "store"})
+		})
+	}
+	if err == nil {
+		c.Header("Content-Disposition", `attachment; filename="member-data.json"`)
+	}
+	s.reply(c, http.StatusOK, out, err)
+}
+
+func (s *Server) staffMemberDelete(c *gin.Context) {
+	id, ok := s.memberParam(c)
+	if !ok {
+		return
+	}
+	if _, err := s.Members.Get(ctx(c), id); err != nil {
+		s.fail(c, err)
+		return
+	}
+	err := s.Members.Delete(ctx(c), id)
+	if err == nil {
+		err = s.T.Tx(ctx(c), func(cx context.Context) error {
+			return s.Audit.Record(cx, "member.deleted", "member", id, map[string]any{"requested_via": "store"})
+		})
+	}
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
 }
 
 func (s *Server) jobStats(c *gin.Context) {

@@ -162,3 +162,42 @@ func TestCatalogCSV(t *testing.T) {
 		t.Fatalf("other store reads the job: %d", r.Status)
 	}
 }
+
+// TestStaffMemberRequests: a shopper's request to the store for a copy of
+// their data, or for erasure, is handled by the store's admins and audited.
+func TestStaffMemberRequests(t *testing.T) {
+	e := apptest.New(t)
+	owner := e.SignUp("members@console.example")
+	sid := owner.CreateStore("members", "mainland", "apparel")
+	owner.ConnectWeChat(sid)
+	base := "/api/v1/stores/" + sid
+	sh := e.Shopper(sid, "member-req")
+	sh.Must(201, "POST", "/api/shop/v1/stores/"+sid+"/addresses", map[string]any{"name": "Li", "phone": "13800138000", "province": "上海市", "city": "上海市", "detail": "1 号"})
+	viewer := e.SignUp("viewer@console.example")
+	inv := owner.Must(201, "POST", base+"/invitations", map[string]string{"email": viewer.Email, "role": "viewer"}).Map(t)
+	_ = inv
+	token := regexp.MustCompile(`Invitation token: (\S+)`).FindStringSubmatch(e.WaitMail(viewer.Email, 1).Body)[1]
+	viewer.Must(200, "POST", "/api/v1/invitations/accept", map[string]string{"token": token})
+	viewer.Must(200, "GET", base+"/members/"+sh.ID, nil)
+	if r := viewer.Do("GET", base+"/members/"+sh.ID+"/export", nil); r.Status != 403 {
+		t.Fatalf("a viewer exports a member's data: %d", r.Status)
+	}
+	if r := owner.Do("GET", base+"/members/not-an-id", nil); r.Status != 404 {
+		t.Fatalf("malformed member id: %d", r.Status)
+	}
+	exp := owner.Must(200, "GET", base+"/members/"+sh.ID+"/export", nil).Map(t)
+	if len(exp["addresses"].([]any)) != 1 {
+		t.Fatalf("export: %v", exp)
+	}
+	owner.Must(204, "DELETE", base+"/members/"+sh.ID, nil)
+	if r := owner.Do("GET", base+"/members/"+sh.ID, nil); r.Status != 404 {
+		t.Fatalf("erased member still readable: %d", r.Status)
+	}
+	if r := sh.Do("GET", "/api/shop/v1/stores/"+sid+"/me", nil); r.Status != 401 {
+		t.Fatalf("erased member's session still works: %d", r.Status)
+	}
+	logs := string(owner.Must(200, "GET", base+"/audit-logs", nil).Body)
+	if !strings.Contains(logs, "member.exported") || !strings.Contains(logs, "member.deleted") {
+		t.Fatal("member requests not audited")
+	}
+}

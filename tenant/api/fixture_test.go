@@ -95,6 +95,7 @@ func newWorld(t *testing.T, e *apptest.Env) *world {
 	b := w.ownerA.Must(202, "POST", a+"/miniapp/builds", nil).Map(t)
 	w.objs["build"] = b["id"].(string)
 	w.objs["job"] = w.objs["build"] // builds are rows of the jobs table
+	w.objs["member"] = w.shopperA.ID
 	waitBuild(t, w.ownerA, a, w.objs["build"])
 	return w
 }

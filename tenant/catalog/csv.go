@@ -276,7 +276,9 @@ func parseCSV(data []byte) ([]group, ImportResult) {
 			continue
 		}
 		res.Rows++
-		bad := func(field, msg string) { res.Errors = append(res.Errors, RowError{Row: line, Field: field, Message: msg}) }
+		bad := func(field, msg string) {
+			res.Errors = append(res.Errors, RowError{Row: line, Field: field, Message: msg})
+		}
 		price, ok := parseYuan(get(rec, "price"))
 		if !ok {
 			bad("price", "must be an amount in yuan like 129.00")

@@ -1107,6 +1107,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/stores/{store}/members/{member}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A shopper */
+        get: operations["get_api_v1_stores_store_members_member"];
+        put?: never;
+        post?: never;
+        /** Erase a shopper on their request (orders keep amounts, lose the address); recorded in the audit log */
+        delete: operations["delete_api_v1_stores_store_members_member"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stores/{store}/members/{member}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A copy of a shopper's data, for a request made to the store (PIPL); recorded in the audit log */
+        get: operations["get_api_v1_stores_store_members_member_export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/stores/{store}/miniapp/builds": {
         parameters: {
             query?: never;
@@ -5292,6 +5327,100 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["api.Page_member.Member"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_api_v1_stores_store_members_member: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                store: string;
+                member: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["member.Member"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    delete_api_v1_stores_store_members_member: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                store: string;
+                member: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description done */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_api_v1_stores_store_members_member_export: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                store: string;
+                member: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["member.Export"];
                 };
             };
             /** @description error */

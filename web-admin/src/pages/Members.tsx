@@ -1,10 +1,10 @@
-import { useQuery } from "@tanstack/react-query";
-import { Button, Drawer, Descriptions, Space, Table } from "antd";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { App, Button, Drawer, Descriptions, Popconfirm, Space, Table } from "antd";
 import { useState } from "react";
 import { Link } from "react-router-dom";
 import { useTranslation } from "react-i18next";
 import dayjs from "dayjs";
-import { api, call, type Schemas } from "../api/client";
+import { api, call, download, type Schemas } from "../api/client";
 import { EmptyState, PageHeader, QueryError, StatusTag, useStore } from "../components/common";
 import { yuan } from "../lib/money";
 
@@ -12,6 +12,8 @@ import { yuan } from "../lib/money";
 export default function Members() {
   const { t } = useTranslation();
   const store = useStore();
+  const { message } = App.useApp();
+  const qc = useQueryClient();
   const [cursors, setCursors] = useState<string[]>([""]);
   const [open, setOpen] = useState<Schemas["member.Member"] | null>(null);
   const cursor = cursors[cursors.length - 1];
@@ -52,6 +54,19 @@ export default function Members() {
               <Descriptions.Item label={t("member.consent")}>{open.consent_version ? `v${open.consent_version} · ${dayjs(open.consent_at).format("YYYY-MM-DD HH:mm")}` : "—"}</Descriptions.Item>
             </Descriptions>
             <p style={{ marginTop: 12, color: "#888" }}>{t("member.pipl")}</p>
+            <Space>
+              <Button onClick={() => download(`/api/v1/stores/${store}/members/${open.id}/export`, `member-${open.id}.json`).catch((e) => message.error(e.message))}>
+                {t("member.export")}
+              </Button>
+              <Popconfirm title={t("member.eraseConfirm")} onConfirm={async () => {
+                try {
+                  await call(api.DELETE("/api/v1/stores/{store}/members/{member}", { params: { path: { store, member: open.id! } } }));
+                  message.success(t("member.erased"));
+                  setOpen(null);
+                  void qc.invalidateQueries({ queryKey: ["members", store] });
+                } catch (e) { message.error((e as Error).message); }
+              }}><Button danger>{t("member.erase")}</Button></Popconfirm>
+            </Space>
             <Table size="small" rowKey="id" style={{ marginTop: 12 }} dataSource={orders.data?.items || []} loading={orders.isLoading} pagination={false}
               columns={[
                 { title: t("order.no"), dataIndex: "order_no", render: (v, r) => <Link to={`/stores/${store}/orders/${r.id}`}>{v}</Link> },
