@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"context"
+	"io"
 	"net/http"
 	"strconv"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/shoplet/shoplet/pkg/ids"
 	"github.com/shoplet/shoplet/tenant/access"
 	"github.com/shoplet/shoplet/tenant/catalog"
+	"github.com/shoplet/shoplet/tenant/files"
 	"github.com/shoplet/shoplet/tenant/member"
 	"github.com/shoplet/shoplet/tenant/order"
 )
@@ -193,6 +195,35 @@ func (s *Server) staffMemberDelete(c *gin.Context) {
 		return
 	}
 	c.Status(http.StatusNoContent)
+}
+
+// shopImage serves a store's product image to anyone in its mini-program:
+// only images (never documents or builds), under immutable ids.
+func (s *Server) shopImage(c *gin.Context) {
+	id := c.Param("file")
+	if !ids.Valid(id) {
+		s.fail(c, errs.NotFoundf("image"))
+		return
+	}
+	var meta files.File
+	var rc io.ReadCloser
+	err := s.T.Tx(ctx(c), func(cx context.Context) error {
+		var err error
+		meta, rc, err = s.Files.Open(cx, id)
+		if err == nil && meta.Purpose != files.Image {
+			rc.Close()
+			err = errs.NotFoundf("image")
+		}
+		return err
+	})
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	defer rc.Close()
+	c.Header("Cache-Control", "public, max-age=31536000, immutable")
+	c.Header("X-Content-Type-Options", "nosniff")
+	c.DataFromReader(http.StatusOK, meta.Size, meta.ContentType, rc, nil)
 }
 
 func (s *Server) jobStats(c *gin.Context) {

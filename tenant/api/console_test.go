@@ -201,3 +201,31 @@ func TestStaffMemberRequests(t *testing.T) {
 		t.Fatal("member requests not audited")
 	}
 }
+
+// TestShopImages: product images are public to the brand's mini-program
+// (immutable, cacheable); onboarding documents never are.
+func TestShopImages(t *testing.T) {
+	e := apptest.New(t)
+	owner := e.SignUp("images@console.example")
+	sid := owner.CreateStore("images", "mainland", "apparel", "food")
+	img := owner.Upload("/api/v1/stores/"+sid+"/images", nil, "a.png", pngBytes()).Map(t)["id"].(string)
+	r := e.Anon().Do("GET", "/api/shop/v1/stores/"+sid+"/images/"+img, nil)
+	if r.Status != 200 || r.Header.Get("Content-Type") != "image/png" || !strings.Contains(r.Header.Get("Cache-Control"), "immutable") {
+		t.Fatalf("image: %d %v", r.Status, r.Header)
+	}
+	doc := owner.Upload("/api/v1/stores/"+sid+"/documents", map[string]string{"category": "food", "doc_type": "food_business_licence"}, "d.png", pngBytes())
+	if doc.Status != 201 {
+		t.Fatalf("document: %d %s", doc.Status, doc.Body)
+	}
+	fileID := doc.Map(t)["file_id"].(string)
+	if r := e.Anon().Do("GET", "/api/shop/v1/stores/"+sid+"/images/"+fileID, nil); r.Status != 404 {
+		t.Fatalf("a document served as a shop image: %d", r.Status)
+	}
+	// The description keeps rich text and the store's images, and drops script.
+	p := owner.Must(201, "POST", "/api/v1/stores/"+sid+"/products", map[string]any{"title": "Rich", "business_category": "apparel",
+		"description": `<p>Soft <strong>linen</strong></p><img src="/api/shop/v1/stores/` + sid + `/images/` + img + `"><script>alert(1)</script>`,
+		"skus":        []map[string]any{{"spec": map[string]string{}, "price": 100, "stock": 1}}}).Map(t)
+	if d := p["description"].(string); !strings.Contains(d, "<strong>linen</strong>") || !strings.Contains(d, "/images/"+img) || strings.Contains(d, "script") {
+		t.Fatalf("description: %q", d)
+	}
+}

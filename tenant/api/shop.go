@@ -64,6 +64,8 @@ func (s *Server) shopRoutes() []Route {
 	return []Route{
 		{Method: "POST", Path: sh + "/login", Tag: "shop", Auth: ShopPublic, Summary: "Sign a shopper in with the code from wx.login",
 			In: member.LoginInput{}, Out: member.LoginResult{}, Handler: s.shopLogin},
+		{Method: "GET", Path: sh + "/images/:file", Tag: "shop", Auth: ShopPublic,
+			Summary: "A product image (immutable: cache it forever); documents and other files are not served here", Handler: s.shopImage},
 		{Method: "GET", Path: sh + "/categories", Tag: "shop", Auth: ShopPublic, Summary: "The store's category tree", Out: Page[catalog.Category]{}, Handler: s.listCategories},
 		{Method: "GET", Path: sh + "/products", Tag: "shop", Auth: ShopPublic, Summary: "On-shelf products: search, filter, sort, page",
 			Query: productQuery, Out: Page[catalog.ListItem]{}, Handler: s.shopProducts},

@@ -17,6 +17,7 @@ import (
 	"github.com/shoplet/shoplet/pkg/jsonb"
 	"github.com/shoplet/shoplet/tenant"
 	"github.com/shoplet/shoplet/tenant/files"
+	"github.com/shoplet/shoplet/tenant/jobs"
 	"gorm.io/gorm"
 )
 
@@ -97,23 +98,8 @@ type ImportResult struct {
 	Errors   []RowError `json:"errors"`
 }
 
-// Job is a background job's row (the tenant's jobs table), here a catalog import.
-type Job struct {
-	tenant.Base
-	ID        string                     `gorm:"primaryKey" json:"id"`
-	Kind      string                     `json:"kind"`
-	Status    string                     `json:"status"`
-	Total     int                        `json:"total"`
-	Done      int                        `json:"done"`
-	Result    jsonb.JSON[map[string]any] `json:"result"`
-	Error     string                     `json:"error"`
-	CreatedBy string                     `json:"created_by"`
-	CreatedAt time.Time                  `json:"created_at"`
-	UpdatedAt time.Time                  `json:"updated_at"`
-}
-
-// TableName is the tenant's jobs table.
-func (Job) TableName() string { return "jobs" }
+// Job is a catalog import's row of the tenant's jobs table.
+type Job = jobs.Record
 
 // KindImport is a catalog import job.
 const KindImport = "catalog.import"

@@ -70,6 +70,7 @@ func validate(in *ProductInput) error {
 	in.Subtitle = strings.TrimSpace(in.Subtitle)
 	f.MaxLen("subtitle", in.Subtitle, 200)
 	f.MaxLen("description", in.Description, MaxDescription)
+	in.Description = SanitizeDescription(in.Description)
 	f.Required("business_category", in.BusinessCategory)
 	if in.CategoryID != nil && !ids.Valid(*in.CategoryID) {
 		f.Add("category_id", "not_found", "no category has this id")

@@ -16,6 +16,7 @@ import (
 	"github.com/shoplet/shoplet/tenant"
 	"github.com/shoplet/shoplet/tenant/audit"
 	"github.com/shoplet/shoplet/tenant/files"
+	"github.com/shoplet/shoplet/tenant/jobs"
 	"gorm.io/gorm"
 )
 
@@ -29,22 +30,7 @@ const (
 
 // Build is one generation of a brand's mini-program: a background job whose
 // progress the console shows, and its result.
-type Build struct {
-	tenant.Base
-	ID        string                     `gorm:"primaryKey" json:"id"`
-	Kind      string                     `json:"kind"`
-	Status    string                     `json:"status"`
-	Total     int                        `json:"total"`
-	Done      int                        `json:"done"`
-	Result    jsonb.JSON[map[string]any] `json:"result"`
-	Error     string                     `json:"error"`
-	CreatedBy string                     `json:"created_by"`
-	CreatedAt time.Time                  `json:"created_at"`
-	UpdatedAt time.Time                  `json:"updated_at"`
-}
-
-// TableName: builds are rows of the tenant's jobs table.
-func (Build) TableName() string { return "jobs" }
+type Build = jobs.Record
 
 // Config is what a brand chooses for its mini-program.
 type Config struct {

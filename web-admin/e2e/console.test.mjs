@@ -91,7 +91,7 @@ after(async () => {
 async function newPage() {
   const ctx = await browser.newContext({ locale: "zh-CN", viewport: { width: 1440, height: 900 } });
   const page = await ctx.newPage();
-  page.setDefaultTimeout(15000);
+  page.setDefaultTimeout(30000); // generous: CI machines are small and busy
   return page;
 }
 
@@ -113,7 +113,7 @@ test("first screen JavaScript stays within budget", async () => {
   page.on("response", async (r) => {
     if (r.url().endsWith(".js")) js.push(r.url());
   });
-  await page.goto(base + "/login", { waitUntil: "networkidle" });
+  await page.goto(base + "/login", { waitUntil: "networkidle", timeout: 60000 });
   await page.getByLabel("邮箱").waitFor();
   // gzip size of what the first screen loaded (the server sends these gzipped).
   const dist = join(here, "../dist");
@@ -233,9 +233,15 @@ test("the brand adds a product with SKUs and an image", async () => {
   await page.getByTestId("upload-image").click();
   await (await chooser).setFiles({ name: "shirt.png", mimeType: "image/png", buffer: png });
   await page.locator(".ant-image img").first().waitFor();
+  // The rich description: a bold line the mini-program shows with <rich-text>.
+  await page.getByTestId("rich-editor").click();
+  await page.getByRole("button", { name: "bold" }).click();
+  await page.keyboard.type("透气亚麻面料");
   await shot(page, "07-product-editor");
   await page.getByTestId("save-product").click();
   await page.waitForURL(/products\/[0-9a-f-]{36}$/);
+  await page.reload();
+  await page.getByTestId("rich-editor").locator("b, strong").filter({ hasText: "透气亚麻面料" }).waitFor();
   await page.goto(`${base}/stores/${storeId}/products`);
   const row = page.getByRole("row").filter({ hasText: "亚麻衬衫" });
   await row.getByText("¥129.50–139.00").waitFor();

@@ -17,6 +17,9 @@ test('product card renders a listed product and opens it on tap', async () => {
   const c = mount('components/product-card/index', { product })
   await simulate.sleep(0)
   expect(c.querySelector('.title').dom.textContent).toBe('Linen shirt')
+  // The cover is the product's first image, from the shop API's public image path.
+  expect(c.data.cover).toMatch(new RegExp('/api/shop/v1/stores/[^/]*/images/' + product.cover + '$'))
+  expect(c.querySelector('.cover')).toBeTruthy()
   expect(c.querySelector('.price-comp').querySelector('.price').dom.textContent).toBe('¥129.00')
   const opened = []
   c.addEventListener('open', (e) => opened.push(e.detail.id))

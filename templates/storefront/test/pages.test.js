@@ -42,6 +42,13 @@ test('product detail picks a SKU by spec, shows stock, and adds to cart', async 
   expect(put.data).toEqual({ quantity: 1 })
   const share = page.instance.onShareAppMessage()
   expect(share.title).toBe('Linen shirt')
+  expect(share.imageUrl).toBe('https://shop.example.com/api/shop/v1/stores/store-1/images/' + product.images[0])
+  // Gallery and rich description: the description's own image path becomes absolute.
+  expect(page.data.images).toEqual(['https://shop.example.com/api/shop/v1/stores/store-1/images/' + product.images[0]])
+  expect(page.querySelector('.gallery')).toBeTruthy()
+  expect(page.data.description).toContain('<strong>linen</strong>')
+  expect(page.data.description).toContain('src="https://shop.example.com/api/shop/v1/stores/')
+  expect(page.data.description).not.toContain('src="/api/')
   expect(share.path).toContain('/pkg-goods/detail/index?id=' + product.id)
 })
 

@@ -45,9 +45,23 @@ function login(opts) {
   })
 }
 
+// imageURL is a product image's address (served publicly by the shop API).
+function imageURL(id) {
+  return id ? base() + '/images/' + id : ''
+}
+
+// richText makes a description's own image paths absolute for <rich-text>
+// (the server keeps only safe elements, and images of the store or https).
+function richText(html) {
+  const origin = binding().apiBase.replace(/\/$/, '')
+  return (html || '').replace(/src="\/api\/shop\//g, 'src="' + origin + '/api/shop/').replace(/<img /g, '<img style="max-width:100%;height:auto;display:block" ')
+}
+
 module.exports = {
   request,
   login,
+  imageURL,
+  richText,
   products: (query) => request('GET', '/products' + (query || '')),
   product: (id) => request('GET', '/products/' + id),
   cart: () => request('GET', '/cart'),

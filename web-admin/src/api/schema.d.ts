@@ -125,6 +125,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/shop/v1/stores/{store}/images/{file}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A product image (immutable: cache it forever); documents and other files are not served here */
+        get: operations["get_api_shop_v1_stores_store_images_file"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/shop/v1/stores/{store}/login": {
         parameters: {
             query?: never;
@@ -1823,16 +1840,16 @@ export interface components {
             items?: components["schemas"]["catalog.ListItem"][];
             next_cursor?: string;
         };
+        "api.Page_jobs.Record": {
+            items?: components["schemas"]["jobs.Record"][];
+            next_cursor?: string;
+        };
         "api.Page_member.Address": {
             items?: components["schemas"]["member.Address"][];
             next_cursor?: string;
         };
         "api.Page_member.Member": {
             items?: components["schemas"]["member.Member"][];
-            next_cursor?: string;
-        };
-        "api.Page_miniapp.Build": {
-            items?: components["schemas"]["miniapp.Build"][];
             next_cursor?: string;
         };
         "api.Page_onboard.Agency": {
@@ -2087,24 +2104,6 @@ export interface components {
             /** Format: int32 */
             sort?: number | null;
         };
-        "catalog.Job": {
-            /** Format: date-time */
-            created_at?: string;
-            created_by?: string;
-            /** Format: int32 */
-            done?: number;
-            error?: string;
-            id?: string;
-            kind?: string;
-            result?: {
-                [key: string]: unknown;
-            };
-            status?: string;
-            /** Format: int32 */
-            total?: number;
-            /** Format: date-time */
-            updated_at?: string;
-        };
         "catalog.ListItem": {
             business_category?: string;
             category_id?: string | null;
@@ -2219,6 +2218,24 @@ export interface components {
             /** Format: int64 */
             size?: number;
         };
+        "jobs.Record": {
+            /** Format: date-time */
+            created_at?: string;
+            created_by?: string;
+            /** Format: int32 */
+            done?: number;
+            error?: string;
+            id?: string;
+            kind?: string;
+            result?: {
+                [key: string]: unknown;
+            };
+            status?: string;
+            /** Format: int32 */
+            total?: number;
+            /** Format: date-time */
+            updated_at?: string;
+        };
         "member.Address": {
             city?: string;
             /** Format: date-time */
@@ -2286,24 +2303,6 @@ export interface components {
         "member.ProfileInput": {
             avatar_url?: string | null;
             nickname?: string | null;
-        };
-        "miniapp.Build": {
-            /** Format: date-time */
-            created_at?: string;
-            created_by?: string;
-            /** Format: int32 */
-            done?: number;
-            error?: string;
-            id?: string;
-            kind?: string;
-            result?: {
-                [key: string]: unknown;
-            };
-            status?: string;
-            /** Format: int32 */
-            total?: number;
-            /** Format: date-time */
-            updated_at?: string;
         };
         "miniapp.Config": {
             cart?: boolean;
@@ -3037,6 +3036,36 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["api.checkoutOutput"];
                 };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_api_shop_v1_stores_store_images_file: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                store: string;
+                file: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description done */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description error */
             default: {
@@ -5290,7 +5319,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["catalog.Job"];
+                    "application/json": components["schemas"]["jobs.Record"];
                 };
             };
             /** @description error */
@@ -5451,7 +5480,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["api.Page_miniapp.Build"];
+                    "application/json": components["schemas"]["api.Page_jobs.Record"];
                 };
             };
             /** @description error */
@@ -5482,7 +5511,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["miniapp.Build"];
+                    "application/json": components["schemas"]["jobs.Record"];
                 };
             };
             /** @description error */
@@ -5514,7 +5543,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["miniapp.Build"];
+                    "application/json": components["schemas"]["jobs.Record"];
                 };
             };
             /** @description error */
@@ -6306,7 +6335,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["catalog.Job"];
+                    "application/json": components["schemas"]["jobs.Record"];
                 };
             };
             /** @description error */

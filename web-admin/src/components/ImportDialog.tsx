@@ -37,7 +37,7 @@ export default function ImportDialog({ store, open, onClose }: { store: string; 
         <Upload.Dragger accept=".csv,text/csv" showUploadList={false} customRequest={async ({ file }) => {
           setErr("");
           try {
-            const out = await upload<Schemas["catalog.Job"]>(`/api/v1/stores/${store}/products/import`, file as File);
+            const out = await upload<Schemas["jobs.Record"]>(`/api/v1/stores/${store}/products/import`, file as File);
             setJob(out.id);
           } catch (e) {
             setErr(e instanceof ApiError ? e.fields.map((f) => f.message).join("; ") || e.message : String(e));

@@ -66,7 +66,7 @@ const en = {
   product: { new: "New product", edit: "Edit product", title: "Title", subtitle: "Subtitle", price: "Price", stock: "Stock", search: "Title, subtitle or barcode",
     inStock: "In stock", soldOut: "Sold out", sort: "Sort", putOn: "Put on shelf", takeOff: "Take off shelf", bulkDone: "{{n}} products updated",
     empty: "No products yet: add one or import a CSV.", noMatch: "No product matches", code: "Mini-program code", basics: "Basics",
-    businessCategory: "Business category", category: "Category", description: "Description", descriptionHelp: "Shown on the product page; line breaks are kept.",
+    businessCategory: "Business category", category: "Category", description: "Description", descriptionHelp: "Shown on the product page in the mini-program: text, headings, lists and images.",
     images: "Images", attributes: "Attributes", attrName: "Name", attrValue: "Value", addAttr: "Add attribute", specs: "Specs & SKUs",
     specName: "Spec, e.g. Colour", specValues: "Values: type and press Enter", addSpec: "Add spec", priceYuan: "Price (¥)", marketYuan: "List price (¥)",
     barcode: "Barcode", rowPrice: "Row {{n}}: price is not an amount", priceRule: "an amount in yuan like 129.00", import: "Import CSV",
@@ -102,6 +102,7 @@ const en = {
     approved: "Approved", reject: "Reject", rejectTitle: "Reject with a reason", reasonHint: "The reason the brand will see",
     suspend: "Suspend store", restore: "Restore store", reason: "Reason" },
   jobs: { pending: "Pending", active: "Running", scheduled: "Scheduled", retry: "Retrying", archived: "Failed for good", processed_today: "Done today", failed_today: "Failed today" },
+  editor: { bold: "Bold", italic: "Italic", underline: "Underline", bullets: "Bulleted list", numbers: "Numbered list", image: "Insert image" },
   invite: { title: "You are invited to a store", accept: "Accept invitation" },
 };
 export default en;

@@ -67,7 +67,7 @@ const zh: typeof en = {
   product: { new: "发布商品", edit: "编辑商品", title: "商品名称", subtitle: "副标题", price: "价格", stock: "库存", search: "名称、副标题或条码",
     inStock: "有库存", soldOut: "已售罄", sort: "排序", putOn: "上架", takeOff: "下架", bulkDone: "已更新 {{n}} 件商品",
     empty: "还没有商品：发布一个，或导入 CSV。", noMatch: "没有符合条件的商品", code: "商品小程序码", basics: "基本信息",
-    businessCategory: "经营类目", category: "商品分类", description: "商品详情", descriptionHelp: "显示在商品详情页，保留换行。",
+    businessCategory: "经营类目", category: "商品分类", description: "商品详情", descriptionHelp: "显示在小程序的商品详情页：文字、标题、列表和图片。",
     images: "商品图片", attributes: "商品参数", attrName: "参数名", attrValue: "参数值", addAttr: "添加参数", specs: "规格与库存",
     specName: "规格名，如 颜色", specValues: "规格值：输入后回车", addSpec: "添加规格", priceYuan: "售价（元）", marketYuan: "划线价（元）",
     barcode: "条码", rowPrice: "第 {{n}} 行：价格格式不正确", priceRule: "以元为单位，如 129.00", import: "导入 CSV",
@@ -103,6 +103,7 @@ const zh: typeof en = {
     approved: "已通过", reject: "驳回", rejectTitle: "驳回并说明原因", reasonHint: "品牌会看到这个原因",
     suspend: "停用店铺", restore: "恢复店铺", reason: "原因" },
   jobs: { pending: "待执行", active: "执行中", scheduled: "定时", retry: "重试中", archived: "最终失败", processed_today: "今日完成", failed_today: "今日失败" },
+  editor: { bold: "加粗", italic: "斜体", underline: "下划线", bullets: "无序列表", numbers: "有序列表", image: "插入图片" },
   invite: { title: "你被邀请加入一家店铺", accept: "接受邀请" },
 };
 export default zh;

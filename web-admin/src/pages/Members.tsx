@@ -5,6 +5,7 @@ import { Link } from "react-router-dom";
 import { useTranslation } from "react-i18next";
 import dayjs from "dayjs";
 import { api, call, download, type Schemas } from "../api/client";
+import { Pager, usePager } from "../components/Pager";
 import { EmptyState, PageHeader, QueryError, StatusTag, useStore } from "../components/common";
 import { yuan } from "../lib/money";
 
@@ -14,12 +15,12 @@ export default function Members() {
   const store = useStore();
   const { message } = App.useApp();
   const qc = useQueryClient();
-  const [cursors, setCursors] = useState<string[]>([""]);
+  const pager = usePager();
   const [open, setOpen] = useState<Schemas["member.Member"] | null>(null);
-  const cursor = cursors[cursors.length - 1];
+  const cursor = pager.cursor;
   const q = useQuery({
     queryKey: ["members", store, cursor],
-    queryFn: () => call(api.GET("/api/v1/stores/{store}/members", { params: { path: { store }, query: { cursor: cursor || undefined, limit: 50 } } })),
+    queryFn: () => call(api.GET("/api/v1/stores/{store}/members", { params: { path: { store }, query: { cursor, limit: 50 } } })),
   });
   const orders = useQuery({
     queryKey: ["orders", store, { member_id: open?.id }],
@@ -40,10 +41,7 @@ export default function Members() {
           { title: t("member.consent"), dataIndex: "consent_version", render: (v: string, r) => v ? `v${v} · ${dayjs(r.consent_at).format("YYYY-MM-DD")}` : "—" },
           { title: t("member.joined"), dataIndex: "created_at", render: (d: string) => dayjs(d).format("YYYY-MM-DD HH:mm") },
         ]} />
-      <Space style={{ marginTop: 12 }}>
-        <Button disabled={cursors.length < 2} onClick={() => setCursors(cursors.slice(0, -1))}>{t("common.prev")}</Button>
-        <Button disabled={!q.data?.next_cursor} onClick={() => setCursors([...cursors, q.data!.next_cursor!])}>{t("common.nextPage")}</Button>
-      </Space>
+      <Pager pager={pager} next={q.data?.next_cursor} />
       <Drawer open={!!open} width={640} onClose={() => setOpen(null)} title={open?.nickname || t("member.anonymous")}>
         {open && (
           <>

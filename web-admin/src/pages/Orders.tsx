@@ -6,6 +6,7 @@ import { Link, useSearchParams } from "react-router-dom";
 import { useTranslation } from "react-i18next";
 import dayjs, { type Dayjs } from "dayjs";
 import { api, call, download } from "../api/client";
+import { Pager, usePager } from "../components/Pager";
 import { EmptyState, PageHeader, QueryError, StatusTag, useStore } from "../components/common";
 import { yuan } from "../lib/money";
 
@@ -17,16 +18,16 @@ export default function Orders() {
   const store = useStore();
   const [params] = useSearchParams();
   const [filters, setFilters] = useState<{ status?: string; q?: string; from?: string; to?: string; member_id?: string }>({ member_id: params.get("member") || undefined });
-  const [cursors, setCursors] = useState<string[]>([""]);
-  const cursor = cursors[cursors.length - 1];
+  const pager = usePager();
+  const cursor = pager.cursor;
   const q = useQuery({
     queryKey: ["orders", store, filters, cursor],
-    queryFn: () => call(api.GET("/api/v1/stores/{store}/orders", { params: { path: { store }, query: { ...filters, cursor: cursor || undefined, limit: 20 } } })),
+    queryFn: () => call(api.GET("/api/v1/stores/{store}/orders", { params: { path: { store }, query: { ...filters, cursor, limit: 20 } } })),
     refetchInterval: 10_000,
   });
   const set = (f: Partial<typeof filters>) => {
     setFilters({ ...filters, ...f });
-    setCursors([""]);
+    pager.reset();
   };
   if (q.error) return <QueryError error={q.error} />;
   const qs = new URLSearchParams(Object.entries(filters).filter(([, v]) => v) as [string, string][]).toString();
@@ -51,10 +52,7 @@ export default function Orders() {
           { title: t("order.source"), dataIndex: "entry_scene" },
           { title: t("common.createdAt"), dataIndex: "created_at", render: (d: string) => dayjs(d).format("YYYY-MM-DD HH:mm") },
         ]} />
-      <Space style={{ marginTop: 12 }}>
-        <Button disabled={cursors.length < 2} onClick={() => setCursors(cursors.slice(0, -1))}>{t("common.prev")}</Button>
-        <Button disabled={!q.data?.next_cursor} onClick={() => setCursors([...cursors, q.data!.next_cursor!])}>{t("common.nextPage")}</Button>
-      </Space>
+      <Pager pager={pager} next={q.data?.next_cursor} />
     </>
   );
 }

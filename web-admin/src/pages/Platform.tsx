@@ -5,6 +5,7 @@ import { Link } from "react-router-dom";
 import { useTranslation } from "react-i18next";
 import dayjs from "dayjs";
 import { api, ApiError, call, type Schemas } from "../api/client";
+import { Pager, usePager } from "../components/Pager";
 import { EmptyState, PageHeader, QueryError, StatusTag } from "../components/common";
 import { fieldErrors } from "../lib/forms";
 import { RolloutTable } from "./Agency";
@@ -12,13 +13,13 @@ import { RolloutTable } from "./Agency";
 function Tenants() {
   const { t } = useTranslation();
   const [filters, setFilters] = useState<{ q?: string; status?: string; pending?: boolean }>({});
-  const [cursors, setCursors] = useState<string[]>([""]);
-  const cursor = cursors[cursors.length - 1];
+  const pager = usePager();
+  const cursor = pager.cursor;
   const q = useQuery({
     queryKey: ["platform-tenants", filters, cursor],
-    queryFn: () => call(api.GET("/api/v1/platform/tenants", { params: { query: { ...filters, cursor: cursor || undefined } } })),
+    queryFn: () => call(api.GET("/api/v1/platform/tenants", { params: { query: { ...filters, cursor } } })),
   });
-  const set = (f: Partial<typeof filters>) => { setFilters({ ...filters, ...f }); setCursors([""]); };
+  const set = (f: Partial<typeof filters>) => { setFilters({ ...filters, ...f }); pager.reset(); };
   if (q.error) return <QueryError error={q.error} />;
   return (
     <>
@@ -38,10 +39,7 @@ function Tenants() {
           { title: t("platform.pending"), dataIndex: "pending_reviews" },
           { title: t("common.createdAt"), dataIndex: "created_at", render: (d: string) => dayjs(d).format("YYYY-MM-DD") },
         ]} />
-      <Space style={{ marginTop: 12 }}>
-        <Button disabled={cursors.length < 2} onClick={() => setCursors(cursors.slice(0, -1))}>{t("common.prev")}</Button>
-        <Button disabled={!q.data?.next_cursor} onClick={() => setCursors([...cursors, q.data!.next_cursor!])}>{t("common.nextPage")}</Button>
-      </Space>
+      <Pager pager={pager} next={q.data?.next_cursor} />
     </>
   );
 }

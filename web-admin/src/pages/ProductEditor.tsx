@@ -7,6 +7,7 @@ import { useTranslation } from "react-i18next";
 import { api, ApiError, call, upload, type Schemas } from "../api/client";
 import { useBusinessCategories, useStoreInfo } from "../api/hooks";
 import AuthImage from "../components/AuthImage";
+import RichEditor from "../components/RichEditor";
 import { PageHeader, QueryError, StatusTag, useLang, useStore } from "../components/common";
 import { fieldErrors } from "../lib/forms";
 import { toFen, yuan } from "../lib/money";
@@ -119,7 +120,7 @@ export default function ProductEditor() {
                 </Form.Item>
               </Space>
               <Form.Item name="description" label={t("product.description")} extra={t("product.descriptionHelp")}>
-                <Input.TextArea rows={6} />
+                <RichEditor store={store} />
               </Form.Item>
             </Card>
           </Col>

@@ -6,6 +6,7 @@ import { Link, useNavigate } from "react-router-dom";
 import { useTranslation } from "react-i18next";
 import { api, call, download } from "../api/client";
 import AuthImage from "../components/AuthImage";
+import { Pager, usePager } from "../components/Pager";
 import { EmptyState, PageHeader, QueryError, StatusTag, useStore } from "../components/common";
 import ImportDialog from "../components/ImportDialog";
 import { yuan } from "../lib/money";
@@ -24,13 +25,13 @@ export default function Products() {
   const nav = useNavigate();
   const qc = useQueryClient();
   const [filters, setFilters] = useState<Filters>({});
-  const [cursors, setCursors] = useState<string[]>([""]); // one per page seen: keyset pages go forward and back
+  const pager = usePager();
   const [selected, setSelected] = useState<string[]>([]);
   const [importing, setImporting] = useState(false);
-  const cursor = cursors[cursors.length - 1];
+  const cursor = pager.cursor;
   const q = useQuery({
     queryKey: ["products", store, filters, cursor],
-    queryFn: () => call(api.GET("/api/v1/stores/{store}/products", { params: { path: { store }, query: { ...filters, cursor: cursor || undefined, limit: 20 } } })),
+    queryFn: () => call(api.GET("/api/v1/stores/{store}/products", { params: { path: { store }, query: { ...filters, cursor, limit: 20 } } })),
   });
   const bulk = useMutation({
     mutationFn: (status: string) => call(api.POST("/api/v1/stores/{store}/products/bulk-status", { params: { path: { store } }, body: { ids: selected, status } })),
@@ -45,7 +46,7 @@ export default function Products() {
   });
   const setFilter = (f: Partial<Filters>) => {
     setFilters({ ...filters, ...f });
-    setCursors([""]);
+    pager.reset();
   };
   if (q.error) return <QueryError error={q.error} />;
   return (
@@ -91,10 +92,7 @@ export default function Products() {
           { title: "", key: "code", render: (_, r) => <Button size="small" icon={<QrcodeOutlined />} title={t("product.code")}
             onClick={() => download(`/api/v1/stores/${store}/products/${r.id}/code`, `product-${r.id}.jpg`).catch((e) => message.error(e.message))} /> },
         ]} />
-      <Space style={{ marginTop: 12 }}>
-        <Button disabled={cursors.length < 2} onClick={() => setCursors(cursors.slice(0, -1))}>{t("common.prev")}</Button>
-        <Button disabled={!q.data?.next_cursor} onClick={() => setCursors([...cursors, q.data!.next_cursor!])}>{t("common.nextPage")}</Button>
-      </Space>
+      <Pager pager={pager} next={q.data?.next_cursor} />
       <ImportDialog store={store} open={importing} onClose={() => setImporting(false)} />
     </>
   );

@@ -1,9 +1,10 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { App, Button, Form, Input, Popconfirm, Select, Space, Table, Tabs, Typography } from "antd";
+import { App, Button, Form, Input, Popconfirm, Select, Table, Tabs, Typography } from "antd";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import dayjs from "dayjs";
 import { api, ApiError, call } from "../api/client";
+import { Pager, usePager } from "../components/Pager";
 import { EmptyState, PageHeader, QueryError, useStore } from "../components/common";
 import { fieldErrors } from "../lib/forms";
 
@@ -111,15 +112,15 @@ function Agencies({ store }: { store: string }) {
 function AuditLog({ store }: { store: string }) {
   const { t } = useTranslation();
   const [action, setAction] = useState<string>();
-  const [cursors, setCursors] = useState<string[]>([""]);
-  const cursor = cursors[cursors.length - 1];
+  const pager = usePager();
+  const cursor = pager.cursor;
   const q = useQuery({
     queryKey: ["audit", store, action, cursor],
-    queryFn: () => call(api.GET("/api/v1/stores/{store}/audit-logs", { params: { path: { store }, query: { action, cursor: cursor || undefined } } })),
+    queryFn: () => call(api.GET("/api/v1/stores/{store}/audit-logs", { params: { path: { store }, query: { action, cursor } } })),
   });
   return (
     <>
-      <Input.Search allowClear placeholder={t("team.filterAction")} style={{ width: 280, marginBottom: 12 }} onSearch={(v) => { setAction(v || undefined); setCursors([""]); }} />
+      <Input.Search allowClear placeholder={t("team.filterAction")} style={{ width: 280, marginBottom: 12 }} onSearch={(v) => { setAction(v || undefined); pager.reset(); }} />
       <Table rowKey="id" size="small" dataSource={q.data?.items || []} pagination={false} loading={q.isLoading}
         columns={[
           { title: t("common.time"), dataIndex: "created_at", render: (d: string) => dayjs(d).format("YYYY-MM-DD HH:mm:ss") },
@@ -128,10 +129,7 @@ function AuditLog({ store }: { store: string }) {
           { title: t("team.target"), key: "target", render: (_, e) => `${e.target_type} ${e.target_id?.slice(0, 12)}` },
           { title: t("team.detail"), dataIndex: "detail", render: (d: object) => <Typography.Text code style={{ fontSize: 12 }}>{JSON.stringify(d)}</Typography.Text> },
         ]} />
-      <Space style={{ marginTop: 12 }}>
-        <Button disabled={cursors.length < 2} onClick={() => setCursors(cursors.slice(0, -1))}>{t("common.prev")}</Button>
-        <Button disabled={!q.data?.next_cursor} onClick={() => setCursors([...cursors, q.data!.next_cursor!])}>{t("common.nextPage")}</Button>
-      </Space>
+      <Pager pager={pager} next={q.data?.next_cursor} />
     </>
   );
 }

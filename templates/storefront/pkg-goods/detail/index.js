@@ -7,14 +7,15 @@ function match(skus, chosen) {
 }
 
 Component({
-  data: { id: '', product: null, chosen: {}, sku: null, cart: true },
+  data: { id: '', product: null, chosen: {}, sku: null, cart: true, images: [], description: '' },
   methods: {
     onLoad(query) {
       this.setData({ id: query.id, cart: binding().features.cart !== false })
       return api.product(query.id).then((p) => {
         const chosen = {}
         ;(p.specs || []).forEach((s) => { chosen[s.name] = s.values[0] })
-        this.setData({ product: p, chosen, sku: match(p.skus, chosen) })
+        this.setData({ product: p, chosen, sku: match(p.skus, chosen), images: (p.images || []).map(api.imageURL),
+          description: api.richText(p.description) })
       })
     },
     choose(e) {
@@ -31,7 +32,9 @@ Component({
     onShareAppMessage() {
       const app = typeof getApp === 'function' ? getApp() : null
       const me = (app && app.globalData && app.globalData.memberId) || ''
-      return { title: this.data.product ? this.data.product.title : '', path: '/pkg-goods/detail/index?id=' + this.data.id + '&from=' + me }
+      const card = { title: this.data.product ? this.data.product.title : '', path: '/pkg-goods/detail/index?id=' + this.data.id + '&from=' + me }
+      if (this.data.images.length) card.imageUrl = this.data.images[0] // the share card shows the product, not a screenshot
+      return card
     }
   }
 })
