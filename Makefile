@@ -24,7 +24,8 @@ test: test-go test-templates test-console ## Run every test: Go (PostgreSQL/Redi
 test-go: ## Run the Go tests
 	$(GO) test -count=1 -timeout 20m $(PKGS)
 
-GEN := $(or $(TMPDIR),/tmp)/shoplet-generated
+# Generated brands live inside the clone: two clones never share them.
+GEN := $(CURDIR)/.cache/generated
 
 test-templates: ## Test the storefront template (miniprogram-simulate) and compile two generated brands offline (miniprogram-ci)
 	cd templates && npm ci --no-audit --no-fund --loglevel=error && npx jest

@@ -19,7 +19,7 @@ test('home lists the store\'s products from the shop API and searches', async ()
   expect(calls[0].header.Authorization).toBe('Bearer shop-token-1')
   page.instance.search({ detail: { value: 'linen' } })
   await simulate.sleep(10)
-  expect(calls[1].query).toContain('q=linen')
+  expect(calls.filter((c) => c.path === '/products')[1].query).toContain('q=linen')
 })
 
 test('product detail picks a SKU by spec, shows stock, and adds to cart', async () => {
@@ -74,7 +74,7 @@ test('checkout sends one idempotency key and opens wx.requestPayment with the se
   expect(co.data.idempotency_key).toMatch(/^co-/)
   expect(paid[0].package).toBe('prepay_id=wx1')
   expect(paid[0].paySign).toBe('sig')
-  expect(redirects).toEqual(['/pkg-order/detail/index?id=order-1'])
+  expect(redirects).toEqual(['/pkg-order/result/index?id=order-1&ok=1'])
 })
 
 test('agreeing to the privacy guide records the policy version', async () => {
@@ -85,7 +85,7 @@ test('agreeing to the privacy guide records the policy version', async () => {
   expect(page.querySelector('.agree')).toBeTruthy()
   await page.instance.agree()
   await simulate.sleep(0)
-  expect(calls[0].data).toEqual({ version: '2026-11' })
+  expect(calls.find((c) => c.path === '/me/consent').data).toEqual({ version: '2026-11' })
   expect(page.data.consented).toBe(true)
 })
 
@@ -104,4 +104,79 @@ test('an in-store display code opens the home page', async () => {
   const page = mount('pages/entry/index')
   page.instance.onLoad({ scene: encodeURIComponent('s=shanghai-window') })
   expect(tabs).toEqual(['/pages/home/index'])
+})
+
+test('home shows banners from products with pictures and category entries that open the category page', async () => {
+  mockAPI({ 'GET /products': fixture('products'), 'GET /categories': fixture('categories') })
+  const navs = []
+  jest.spyOn(wx, 'navigateTo').mockImplementation((o) => navs.push(o.url))
+  const page = mount('pages/home/index')
+  await simulate.sleep(10)
+  const products = fixture('products')
+  expect(page.data.banners).toEqual([{ id: products.items[0].id, title: products.items[0].title,
+    image: 'https://shop.example.com/api/shop/v1/stores/store-1/images/' + products.items[0].cover }])
+  expect(page.querySelectorAll('.entry').map((e) => e.dom.textContent.trim())).toEqual(['上上衣', '配配饰'])
+  page.querySelectorAll('.entry')[1].dispatchEvent('tap')
+  await simulate.sleep(0)
+  expect(navs).toEqual(['/pkg-goods/category/index?id=' + fixture('categories').items[1].id])
+})
+
+test('category page lists the tree and the products of the chosen category', async () => {
+  const calls = mockAPI({ 'GET /categories': fixture('categories'), 'GET /products': fixture('products') })
+  const page = mount('pkg-goods/category/index')
+  const cats = fixture('categories')
+  await page.instance.onLoad({ id: cats.items[0].children[0].id })
+  await simulate.sleep(0)
+  expect(page.data.categories.map((c) => c.name + c.level)).toEqual(['上衣0', '衬衫1', '配饰0'])
+  expect(calls.find((c) => c.path === '/products').query).toContain('category_id=' + cats.items[0].children[0].id)
+  expect(page.querySelector('.cat.on').dom.textContent).toBe('衬衫')
+  await page.instance.tap({ currentTarget: { dataset: { id: cats.items[1].id } } })
+  expect(calls.filter((c) => c.path === '/products').pop().query).toContain('category_id=' + cats.items[1].id)
+})
+
+test('a refund request carries the reason the shopper picked', async () => {
+  const order = { id: 'order-1', order_no: '2611220001', status: 'shipped', total: 12900, lines: [{ id: 'l1', title: 'Linen shirt', quantity: 1 }],
+    carrier: 'SF', tracking_no: 'SF1000000001' }
+  const calls = mockAPI({ 'GET /orders/': order, 'POST /orders/': { id: 'refund-1', status: 'requested' } })
+  jest.spyOn(wx, 'showActionSheet').mockImplementation((o) => o.success({ tapIndex: 2 }))
+  jest.spyOn(wx, 'showToast').mockImplementation(() => {})
+  const page = mount('pkg-order/detail/index')
+  await page.instance.onLoad({ id: 'order-1' })
+  await simulate.sleep(0)
+  expect(page.querySelector('.tracking').dom.textContent).toContain('SF1000000001')
+  expect(await page.instance.refund()).toBe(true)
+  const post = calls.find((c) => c.method === 'POST')
+  expect(post.path).toBe('/orders/order-1/refunds')
+  expect(post.data).toEqual({ reason: '商品质量问题' })
+  await simulate.sleep(0)
+  expect(page.querySelector('.refund')).toBeFalsy()
+})
+
+test('the result page trusts the server, not the phone', async () => {
+  let status = 'pending_payment'
+  mockAPI({ 'GET /orders/': () => ({ id: 'order-1', status }) })
+  const page = mount('pkg-order/result/index')
+  const done = page.instance.onLoad({ id: 'order-1', ok: '1' })
+  await simulate.sleep(10)
+  expect(page.querySelector('.title').dom.textContent).toBe('支付处理中…')
+  status = 'paid' // WeChat Pay's notification arrived
+  await done
+  expect(page.querySelector('.title').dom.textContent).toBe('支付成功')
+})
+
+test('user centre edits the profile and manages addresses', async () => {
+  const calls = mockAPI({ 'GET /me': fixture('me'), 'PATCH /me': (o) => Object.assign(fixture('me'), o.data), 'GET /addresses': fixture('addresses'),
+    'DELETE /addresses/': {} })
+  wx.setStorageSync('shoplet.consent', '2026-11')
+  const page = mount('pages/user/index')
+  await simulate.sleep(10)
+  await page.instance.saveNickname({ detail: { value: ' 小明 ' } })
+  expect(calls.find((c) => c.method === 'PATCH').data).toEqual({ nickname: '小明' })
+  expect(page.data.nickname).toBe('小明')
+  const addr = mount('pkg-order/addresses/index')
+  await addr.instance.onLoad()
+  await simulate.sleep(0)
+  expect(addr.querySelector('.address').dom.textContent).toContain('南京西路 1 号')
+  await addr.instance.remove({ currentTarget: { dataset: { id: fixture('addresses').items[0].id } } })
+  expect(calls.find((c) => c.method === 'DELETE').path).toBe('/addresses/' + fixture('addresses').items[0].id)
 })

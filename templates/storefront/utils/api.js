@@ -70,6 +70,12 @@ module.exports = {
   checkout: (input) => request('POST', '/checkout', input),
   orders: () => request('GET', '/orders'),
   order: (id) => request('GET', '/orders/' + id),
+  categories: () => request('GET', '/categories'),
+  me: () => request('GET', '/me'),
+  updateProfile: (p) => request('PATCH', '/me', p),
+  addresses: () => request('GET', '/addresses'),
+  deleteAddress: (id) => request('DELETE', '/addresses/' + id),
+  pay: (id) => request('POST', '/orders/' + id + '/pay'),
   consent: (version) => request('POST', '/me/consent', { version }),
   refund: (id, reason) => request('POST', '/orders/' + id + '/refunds', { reason })
 }

@@ -1,8 +1,8 @@
 const api = require('../../utils/api')
 
 Component({
-  data: { items: [], next: '', q: '', loading: false, error: '' },
-  lifetimes: { attached() { this.load() } },
+  data: { items: [], next: '', q: '', loading: false, error: '', banners: [], categories: [] },
+  lifetimes: { attached() { this.load(); this.loadCategories() } },
   methods: {
     onLoad() {},
     load(append) {
@@ -11,8 +11,17 @@ Component({
       if (append && this.data.next) params.push('cursor=' + this.data.next)
       this.setData({ loading: true, error: '' })
       return api.products('?' + params.join('&')).then((page) => {
-        this.setData({ items: append ? this.data.items.concat(page.items) : page.items, next: page.next_cursor, loading: false })
+        const items = append ? this.data.items.concat(page.items) : page.items
+        const data = { items, next: page.next_cursor, loading: false }
+        // Banners: the newest products that have a picture (featured first on the shelf).
+        if (!append && !this.data.q) {
+          data.banners = page.items.filter((p) => p.cover).slice(0, 3).map((p) => ({ id: p.id, title: p.title, image: api.imageURL(p.cover) }))
+        }
+        this.setData(data)
       }, (err) => this.setData({ loading: false, error: err.message }))
+    },
+    loadCategories() {
+      return api.categories().then((page) => this.setData({ categories: (page.items || []).slice(0, 8) }), () => {})
     },
     search(e) {
       this.setData({ q: e.detail.value })
@@ -20,6 +29,8 @@ Component({
     },
     more() { return this.load(true) },
     open(e) { wx.navigateTo({ url: '/pkg-goods/detail/index?id=' + e.detail.id }) },
+    openBanner(e) { wx.navigateTo({ url: '/pkg-goods/detail/index?id=' + e.currentTarget.dataset.id }) },
+    openCategory(e) { wx.navigateTo({ url: '/pkg-goods/category/index?id=' + e.currentTarget.dataset.id }) },
     onPullDownRefresh() { this.load(false).then(() => wx.stopPullDownRefresh()) }
   }
 })

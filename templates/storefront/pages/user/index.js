@@ -2,11 +2,12 @@ const api = require('../../utils/api')
 const { binding } = require('../../utils/ext')
 
 Component({
-  data: { consented: false, version: '' },
+  data: { consented: false, version: '', member: null, nickname: '', avatar: '' },
   lifetimes: {
     attached() {
       const v = wx.getStorageSync('shoplet.consent')
       this.setData({ consented: !!v, version: v || '' })
+      api.me().then((m) => this.setData({ member: m, nickname: m.nickname || '', avatar: m.avatar_url || '' }), () => {})
     }
   },
   methods: {
@@ -23,6 +24,18 @@ Component({
         this.setData({ consented: true, version })
       })
     },
-    orders() { wx.navigateTo({ url: '/pkg-order/list/index' }) }
+    // Avatar and nickname come from WeChat's own pickers (chooseAvatar, type="nickname").
+    chooseAvatar(e) {
+      const url = e.detail.avatarUrl
+      this.setData({ avatar: url })
+      return api.updateProfile({ avatar_url: url })
+    },
+    saveNickname(e) {
+      const nickname = (e.detail.value || '').trim()
+      if (!nickname || nickname === (this.data.member && this.data.member.nickname)) return Promise.resolve()
+      return api.updateProfile({ nickname }).then((m) => this.setData({ member: m, nickname: m.nickname }))
+    },
+    orders() { wx.navigateTo({ url: '/pkg-order/list/index' }) },
+    addresses() { wx.navigateTo({ url: '/pkg-order/addresses/index' }) }
   }
 })

@@ -1,4 +1,5 @@
 const api = require('../../utils/api')
+const { requestPayment } = require('../../utils/pay')
 
 function key() {
   return 'co-' + Date.now().toString(36) + '-' + Math.random().toString(36).slice(2, 8)
@@ -31,16 +32,11 @@ Component({
       return api.checkout({ items: this.data.items, address_id: this.data.addressId, idempotency_key: this.data.idempotencyKey, scene })
         .then((out) => {
           if (!out.payment) throw Object.assign(new Error((out.payment_error && out.payment_error.message) || '暂时无法支付'), { order: out.order })
-          return new Promise((resolve) => {
-            wx.requestPayment(Object.assign({}, out.payment, {
-              success: () => resolve(out.order),
-              fail: () => resolve(out.order)
-            }))
-          })
+          return requestPayment(out.payment).then((ok) => ({ order: out.order, ok }))
         })
-        .then((order) => {
+        .then(({ order, ok }) => {
           this.setData({ paying: false })
-          wx.redirectTo({ url: '/pkg-order/detail/index?id=' + order.id })
+          wx.redirectTo({ url: '/pkg-order/result/index?id=' + order.id + '&ok=' + (ok ? 1 : 0) })
         }, (err) => this.setData({ paying: false, error: err.message }))
     }
   }
