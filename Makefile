@@ -13,7 +13,7 @@ help: ## List the targets
 build: ## Build bin/shoplet
 	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/shoplet
 
-console: ## Build the web console into web-admin/dist (the Go build embeds it)
+console: ## Build the web console into web-admin/public/app (the Go build embeds it)
 	cd web-admin && npm ci --no-audit --no-fund --loglevel=error && npm run build
 
 run: console build ## Start Shoplet on embedded defaults (SQLite in ./data, in-process Redis, fake WeChat for the demo)

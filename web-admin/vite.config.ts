@@ -7,8 +7,10 @@ export default defineConfig({
   plugins: [react()],
   publicDir: false,
   build: {
-    outDir: "dist",
-    emptyOutDir: false, // dist/.gitkeep stays: the Go embed needs the folder
+    // Into the folder the Go binary embeds, beside the placeholder page a binary
+    // built without the console serves (web-admin/embed.go).
+    outDir: "public/app",
+    emptyOutDir: true,
     chunkSizeWarningLimit: 1500,
     rolldownOptions: {
       output: {

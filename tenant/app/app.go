@@ -7,11 +7,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/hibiken/asynq"
 	"io/fs"
 	"log/slog"
 	"net/url"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -119,6 +121,9 @@ type App struct {
 	API       *api.Server
 	Registry  *prometheus.Registry
 	worker    *jobs.Worker
+	// inspector reads the job queue for operators (publish.go).
+	inspector     *asynq.Inspector
+	inspectorOnce sync.Once
 }
 
 // Migrate applies migrations as the schema owner and grants the application
@@ -332,6 +337,9 @@ func (a *App) StartWorker() error {
 func (a *App) Close() {
 	if a.worker != nil {
 		a.worker.Shutdown()
+	}
+	if a.inspector != nil {
+		_ = a.inspector.Close()
 	}
 	if a.Queue != nil {
 		a.Queue.Close()

@@ -64,12 +64,13 @@ func (a *App) wirePublish() {
 	})
 }
 
-// jobStats reads the queue through asynq's inspector.
+// jobStats reads the queue through asynq's inspector (one, opened on first use).
 func (a *App) jobStats(ctx context.Context) (api.QueueStats, error) {
-	in := asynq.NewInspector(asynq.RedisClientOpt{Addr: a.Redis.Options.Addr, Username: a.Redis.Options.Username,
-		Password: a.Redis.Options.Password, DB: a.Redis.Options.DB, TLSConfig: a.Redis.Options.TLSConfig})
-	defer in.Close()
-	q, err := in.GetQueueInfo(a.Cfg.Queue)
+	a.inspectorOnce.Do(func() {
+		a.inspector = asynq.NewInspector(asynq.RedisClientOpt{Addr: a.Redis.Options.Addr, Username: a.Redis.Options.Username,
+			Password: a.Redis.Options.Password, DB: a.Redis.Options.DB, TLSConfig: a.Redis.Options.TLSConfig})
+	})
+	q, err := a.inspector.GetQueueInfo(a.Cfg.Queue)
 	if errors.Is(err, asynq.ErrQueueNotFound) {
 		// A queue nothing was ever enqueued on does not exist yet: it is empty.
 		return api.QueueStats{Queue: a.Cfg.Queue}, nil
