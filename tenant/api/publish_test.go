@@ -200,8 +200,18 @@ func TestPublishPipeline(t *testing.T) {
 	if p := owner.Must(200, "POST", base+"/"+id4+"/refresh", nil).Map(t); p["status"] != publish.Approved {
 		t.Fatalf("after refresh: %v", p["status"])
 	}
+	// Two clicks on release: one release at WeChat, no "already released" failure.
 	owner.Must(200, "POST", base+"/"+id4+"/release", nil)
-	waitPublish(t, owner, sid, id4, publish.Released)
+	if r := owner.Do("POST", base+"/"+id4+"/release", nil); r.Status != 200 && r.Status != 409 {
+		t.Fatalf("second release click: %d %s", r.Status, r.Body)
+	}
+	if p := waitPublish(t, owner, sid, id4, publish.Released); p["error"] != nil && p["error"] != "" {
+		t.Fatalf("release error: %v", p["error"])
+	}
+	time.Sleep(200 * time.Millisecond)
+	if p := owner.Must(200, "GET", base+"/"+id4, nil).Map(t); p["status"] != publish.Released {
+		t.Fatalf("after a repeated release: %v %v", p["status"], p["error"])
+	}
 	if e.Fake.Live(appid) != "1.0.3" {
 		t.Fatalf("live: %q", e.Fake.Live(appid))
 	}

@@ -250,7 +250,10 @@ func (s *Service) RunStep(ctx context.Context, id, step string) error {
 		return fmt.Errorf("%w: unknown step %q", asynq.SkipRetry, step)
 	}
 	steps := p.Steps.V
-	want := map[string][]string{StepRelease: {Approved, Releasing}}[step]
+	// Claiming a step moves the publication out of the state it was claimed
+	// from, so a second run of the same step (a repeated task, two clicks on
+	// release) finds nothing to do.
+	want := map[string][]string{StepRelease: {Approved}}[step]
 	if want == nil {
 		want = []string{Running}
 	}
@@ -266,8 +269,14 @@ func (s *Service) RunStep(ctx context.Context, id, step string) error {
 	if step == StepRelease {
 		fields["status"] = Releasing
 	}
-	if _, err := s.update(ctx, &p, want, fields); err != nil {
+	claimed, err := s.update(ctx, &p, want, fields)
+	if err != nil || !claimed {
 		return err
+	}
+	// Later writes are guarded by the state this run put the publication in.
+	mine := []string{Running}
+	if step == StepRelease {
+		mine = []string{Releasing}
 	}
 	extra, err := s.do(ctx, &p, step)
 	steps = p.Steps.V
@@ -281,8 +290,13 @@ func (s *Service) RunStep(ctx context.Context, id, step string) error {
 			}
 		}
 		if !final {
-			// A network or server problem: the job is retried, the step shows why.
-			_, _ = s.update(ctx, &p, nil, map[string]any{"steps": jsonb.Of(steps)})
+			// A network or server problem: the job is retried, the step shows
+			// why; a release goes back to approved so the retry can claim it.
+			f := map[string]any{"steps": jsonb.Of(steps)}
+			if step == StepRelease {
+				f["status"] = Approved
+			}
+			_, _ = s.update(ctx, &p, mine, f)
 			return err
 		}
 		steps[i].Status, steps[i].FinishedAt = StepFailed, &done
@@ -290,7 +304,7 @@ func (s *Service) RunStep(ctx context.Context, id, step string) error {
 		if step == StepRelease {
 			status = Approved // the review passed; the brand may try the release again
 		}
-		if _, uerr := s.update(ctx, &p, nil, map[string]any{"steps": jsonb.Of(steps), "status": status, "error": msg}); uerr != nil {
+		if changed, uerr := s.update(ctx, &p, mine, map[string]any{"steps": jsonb.Of(steps), "status": status, "error": msg}); uerr != nil || !changed {
 			return uerr
 		}
 		_ = s.T.Tx(ctx, func(ctx context.Context) error {
@@ -309,7 +323,7 @@ func (s *Service) RunStep(ctx context.Context, id, step string) error {
 	case StepRelease:
 		fields["status"], fields["released_at"] = Released, done
 	}
-	if _, err := s.update(ctx, &p, nil, fields); err != nil {
+	if changed, err := s.update(ctx, &p, mine, fields); err != nil || !changed {
 		return err
 	}
 	if step == StepRelease {
