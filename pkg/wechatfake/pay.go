@@ -56,6 +56,25 @@ type Pay struct {
 	client     *http.Client
 	seq        int64
 	dropCloses int // closes to apply and then hang up on (see DropNextClose)
+	holdClose  *hold
+}
+
+type hold struct {
+	reached chan struct{}
+	release chan struct{}
+}
+
+// HoldNextClose makes the next close request take effect and then wait,
+// unanswered, until release is called (then the connection is cut): the
+// caller is caught in the middle of its job. reached is closed when the
+// request has arrived.
+func (p *Pay) HoldNextClose() (reached <-chan struct{}, release func()) {
+	h := &hold{reached: make(chan struct{}), release: make(chan struct{})}
+	p.mu.Lock()
+	p.holdClose = h
+	p.mu.Unlock()
+	var once sync.Once
+	return h.reached, func() { once.Do(func() { close(h.release) }) }
 }
 
 // DropNextClose makes the next close request take effect and then lose its
@@ -414,6 +433,19 @@ func (p *Pay) close(mode string) http.HandlerFunc {
 			return
 		}
 		o.State = "CLOSED"
+		if h := p.holdClose; h != nil {
+			p.holdClose = nil
+			p.mu.Unlock()
+			close(h.reached)
+			<-h.release
+			p.mu.Lock() // for the deferred unlock
+			if hj, ok := w.(http.Hijacker); ok {
+				if conn, _, err := hj.Hijack(); err == nil {
+					conn.Close()
+					return
+				}
+			}
+		}
 		if p.dropCloses > 0 {
 			p.dropCloses--
 			if hj, ok := w.(http.Hijacker); ok {

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -123,8 +124,20 @@ func NewWorker(opts *redis.Options, name string, concurrency int, log *slog.Logg
 		DelayedTaskCheckInterval: time.Second,
 		Logger:                   asynqLogger{log},
 		LogLevel:                 asynq.WarnLevel,
+		RetryDelayFunc:           RetryDelay,
 	})
 	return &Worker{srv: srv}
+}
+
+// RetryDelay waits 1 s, 2 s, 4 s ... up to 10 minutes before retry n, with up
+// to a quarter more at random so failed tasks do not retry in lockstep. The
+// jobs here are mostly calls to WeChat that fail for seconds, not hours.
+func RetryDelay(n int, _ error, _ *asynq.Task) time.Duration {
+	d := time.Second << min(n, 10)
+	if d > 10*time.Minute {
+		d = 10 * time.Minute
+	}
+	return d + time.Duration(rand.Int64N(int64(d/4)+1))
 }
 
 // Start begins processing with mux.
