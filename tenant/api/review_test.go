@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/shoplet/shoplet/tenant/apptest"
@@ -57,7 +58,7 @@ func TestDocumentReview(t *testing.T) {
 		t.Fatalf("food with all documents: %s", s["food"])
 	}
 	queue := op.Must(200, "GET", "/api/v1/platform/reviews", nil).Map(t)["items"].([]any)
-	if len(queue) != 1 || queue[0].(map[string]any)["category"] != "food" {
+	if len(queue) != 1 || queue[0].(map[string]any)["category"] != "food" || !strings.HasPrefix(queue[0].(map[string]any)["store_name"].(string), "Store ") {
 		t.Fatalf("review queue: %v", queue)
 	}
 	detail := op.Must(200, "GET", "/api/v1/platform/tenants/"+sid, nil).Map(t)

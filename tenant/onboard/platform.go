@@ -63,7 +63,8 @@ func (p *Platform) Tenants(ctx context.Context, f TenantFilter) ([]Tenant, strin
 // ReviewQueue lists categories awaiting review, oldest first.
 func (p *Platform) ReviewQueue(ctx context.Context) ([]ReviewItem, error) {
 	var out []ReviewItem
-	err := p.S.T.P(ctx).Order("submitted_at").Limit(500).Find(&out).Error
+	err := p.S.T.P(ctx).Table("review_queue r").Select("r.tenant_id, r.category, r.submitted_at, t.name AS store_name").
+		Joins("JOIN tenants t ON t.id = r.tenant_id").Order("r.submitted_at").Limit(500).Scan(&out).Error
 	return out, err
 }
 

@@ -94,6 +94,7 @@ type ReviewItem struct {
 	TenantID    string    `gorm:"primaryKey" json:"tenant_id"`
 	Category    string    `gorm:"primaryKey" json:"category"`
 	SubmittedAt time.Time `json:"submitted_at"`
+	StoreName   string    `gorm:"->;-:migration" json:"store_name"` // read from tenants for the queue
 }
 
 func (StoreCategory) TableName() string { return "tenant_categories" }

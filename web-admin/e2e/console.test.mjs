@@ -126,8 +126,12 @@ test("first screen JavaScript stays within budget", async () => {
   await page.context().close();
 });
 
-test("a new brand signs up and completes onboarding", async () => {
+test("a new brand signs up and completes onboarding", async (t) => {
   const page = await newPage();
+  t.after(async () => {
+    // On failure, what the page showed helps more than a timeout.
+    if (!page.isClosed()) await shot(page, "FAILED-onboarding").catch(() => {});
+  });
   await page.goto(base + "/signup");
   await page.getByLabel("姓名").fill("Brand Owner");
   await page.getByLabel("邮箱").fill(brand.email);

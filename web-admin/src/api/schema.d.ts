@@ -2401,6 +2401,7 @@ export interface components {
         };
         "onboard.ReviewItem": {
             category?: string;
+            store_name?: string;
             /** Format: date-time */
             submitted_at?: string;
             tenant_id?: string;

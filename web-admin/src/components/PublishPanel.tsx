@@ -64,7 +64,10 @@ export default function PublishPanel({ store }: { store: string }) {
     queryKey: ["publishes", store],
     retry: false,
     queryFn: () => call(api.GET("/api/v1/stores/{store}/miniapp/publishes", { params: { path: { store } } })),
-    refetchInterval: (q) => (q.state.data?.items?.some((p) => ["running", "auditing", "audit_delayed", "releasing"].includes(p.status!)) ? 1000 : false),
+    // Poll while WeChat or a job may still move a publication on (an approved
+    // one releases by itself when auto-release is on).
+    refetchInterval: (q) => (q.state.data?.items?.some((p) => ["running", "auditing", "audit_delayed", "releasing"].includes(p.status!)
+      || (p.status === "approved" && p.auto_release)) ? 1000 : false),
   });
   const start = useMutation({
     mutationFn: (v: Schemas["publish.Input"]) => call(api.POST("/api/v1/stores/{store}/miniapp/publishes", { params: { path: { store } }, body: v })),

@@ -6,7 +6,8 @@ import { useTranslation } from "react-i18next";
 import dayjs from "dayjs";
 import { api, ApiError, call, type Schemas } from "../api/client";
 import { Pager, usePager } from "../components/Pager";
-import { EmptyState, PageHeader, QueryError, StatusTag } from "../components/common";
+import { useBusinessCategories } from "../api/hooks";
+import { EmptyState, PageHeader, QueryError, StatusTag, useLang } from "../components/common";
 import { fieldErrors } from "../lib/forms";
 import { RolloutTable } from "./Agency";
 
@@ -46,13 +47,19 @@ function Tenants() {
 
 function Reviews() {
   const { t } = useTranslation();
+  const { lang } = useLang();
+  const bc = useBusinessCategories();
+  const label = (code: string) => {
+    const c = bc.data?.categories?.find((x) => x.code === code);
+    return c ? (lang === "zh-CN" ? c.label_zh : c.label) : code;
+  };
   const q = useQuery({ queryKey: ["reviews"], queryFn: () => call(api.GET("/api/v1/platform/reviews")), refetchInterval: 10_000 });
   return (
     <Table rowKey={(r) => r.tenant_id! + r.category} dataSource={q.data?.items || []} pagination={false} loading={q.isLoading}
       locale={{ emptyText: <EmptyState text={t("platform.noReviews")} /> }}
       columns={[
-        { title: t("stores.store"), dataIndex: "tenant_id", render: (v: string) => <Link to={`/platform/tenants/${v}`} data-testid="review-link">{v.slice(0, 8)}</Link> },
-        { title: t("cat.category"), dataIndex: "category" },
+        { title: t("stores.store"), dataIndex: "store_name", render: (v: string, r) => <Link to={`/platform/tenants/${r.tenant_id}`} data-testid="review-link">{v}</Link> },
+        { title: t("cat.category"), dataIndex: "category", render: (c: string) => label(c) },
         { title: t("platform.submitted"), dataIndex: "submitted_at", render: (d: string) => dayjs(d).format("YYYY-MM-DD HH:mm") },
       ]} />
   );

@@ -5,7 +5,8 @@ import { useParams } from "react-router-dom";
 import { useTranslation } from "react-i18next";
 import dayjs from "dayjs";
 import { api, call, download } from "../api/client";
-import { PageHeader, QueryError, StatusTag } from "../components/common";
+import { useBusinessCategories } from "../api/hooks";
+import { PageHeader, QueryError, StatusTag, useLang } from "../components/common";
 
 /** One store for the operator: documents to review per category, approve / reject with a reason, suspend / restore. */
 export default function PlatformTenant() {
@@ -16,6 +17,12 @@ export default function PlatformTenant() {
   const [reject, setReject] = useState<string | null>(null);
   const [suspend, setSuspend] = useState(false);
   const [reason, setReason] = useState("");
+  const { lang } = useLang();
+  const bc = useBusinessCategories();
+  const label = (code: string) => {
+    const c = bc.data?.categories?.find((x) => x.code === code);
+    return c ? (lang === "zh-CN" ? c.label_zh : c.label) : code;
+  };
   const q = useQuery({ queryKey: ["platform-tenant", tenant], queryFn: () => call(api.GET("/api/v1/platform/tenants/{tenant}", { params: { path: { tenant } } })) });
   const done = () => { void qc.invalidateQueries({ queryKey: ["platform-tenant", tenant] }); void qc.invalidateQueries({ queryKey: ["reviews"] }); };
   const approve = useMutation({
@@ -52,7 +59,7 @@ export default function PlatformTenant() {
       <Card size="small" title={t("platform.categories")}>
         <Table rowKey="category" size="small" pagination={false} dataSource={q.data?.categories || []}
           columns={[
-            { title: t("cat.category"), dataIndex: "category" },
+            { title: t("cat.category"), dataIndex: "category", render: (c: string) => label(c) },
             { title: t("common.status"), dataIndex: "status", render: (st: string) => <StatusTag status={st} /> },
             { title: t("cat.documents"), key: "docs", render: (_, c) => (
               <Space wrap>{docs.filter((d) => d.category === c.category).map((d) => (
