@@ -135,7 +135,7 @@ func TestCatalogCSV(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	res := j["result"].(map[string]any)
-	if j["status"] != "succeeded" || res["products"] != float64(1) || res["failed"] != float64(1) || res["rows"] != float64(5) {
+	if j["status"] != "succeeded" || res["products"] != float64(1) || res["failed"] != float64(1) || res["rows"] != float64(5) || res["bad_rows"] != float64(3) {
 		t.Fatalf("import job: %v", j)
 	}
 	rows := map[float64]string{}

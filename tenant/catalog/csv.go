@@ -95,6 +95,7 @@ type ImportResult struct {
 	Products int        `json:"products"` // created
 	Rows     int        `json:"rows"`
 	Failed   int        `json:"failed"` // products not created
+	BadRows  int        `json:"bad_rows"`
 	Errors   []RowError `json:"errors"`
 }
 
@@ -194,8 +195,12 @@ func (s *Service) RunImport(ctx context.Context, store *files.Store, id string) 
 	if res.Errors == nil {
 		res.Errors = []RowError{}
 	}
+	bad := map[int]bool{}
+	for _, e := range res.Errors {
+		bad[e.Row] = true
+	}
 	return s.jobUpdate(ctx, id, map[string]any{"status": "succeeded", "done": len(groups), "result": jsonb.Of(map[string]any{
-		"file_id": fileID, "products": res.Products, "rows": res.Rows, "failed": res.Failed, "errors": res.Errors})})
+		"file_id": fileID, "products": res.Products, "rows": res.Rows, "failed": res.Failed, "bad_rows": len(bad), "errors": res.Errors})})
 }
 
 var skuFieldRE = regexp.MustCompile(`^skus\[(\d+)\]\.?(.*)$`)

@@ -212,8 +212,11 @@ test("a platform operator approves the documents", async () => {
   await page2.context().close();
 });
 
-test("the brand adds a product with SKUs and an image", async () => {
+test("the brand adds a product with SKUs and an image", async (t) => {
   const page = await newPage();
+  t.after(async () => {
+    if (!page.isClosed()) await shot(page, "FAILED-products").catch(() => {});
+  });
   await signIn(page, brand);
   await page.waitForURL(/dashboard/);
   await page.goto(`${base}/stores/${storeId}/products/new`);
@@ -252,6 +255,18 @@ test("the brand adds a product with SKUs and an image", async () => {
   await row.getByRole("switch").click();
   await row.getByText("已上架").waitFor();
   await shot(page, "08-products");
+  // CSV import runs as a job; the result names each bad row.
+  await page.getByRole("button", { name: "导入 CSV" }).click();
+  const csv = "product_ref,title,subtitle,business_category,spec,price,market_price,stock,barcode\n" +
+    "cap,棒球帽,,apparel,颜色=黑,59,,10,\n" + "mug,马克杯,,apparel,,abc,,3,\n";
+  const chooser2 = page.waitForEvent("filechooser");
+  await page.getByText("点击或拖入 CSV 文件").click();
+  await (await chooser2).setFiles({ name: "catalog.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
+  await page.getByTestId("import-result").getByText("共 2 行：创建 1 个商品，1 行需要修改（见下表）").waitFor();
+  await page.getByRole("cell", { name: "price" }).waitFor();
+  await shot(page, "08b-import");
+  await page.getByRole("button", { name: "关 闭" }).or(page.getByRole("button", { name: "关闭" })).click();
+  await page.getByRole("cell", { name: "棒球帽" }).waitFor();
   await page.context().close();
 });
 

@@ -1,7 +1,7 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { Alert, Button, Modal, Progress, Table, Typography, Upload } from "antd";
 import { InboxOutlined } from "@ant-design/icons";
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api, ApiError, call, upload, type Schemas } from "../api/client";
 
@@ -24,9 +24,12 @@ export default function ImportDialog({ store, open, onClose }: { store: string; 
     refetchInterval: (q) => (q.state.data?.status === "succeeded" || q.state.data?.status === "failed" ? false : 500),
   });
   const j = q.data;
-  const res = (j?.result || {}) as { products?: number; failed?: number; rows?: number; errors?: RowError[] };
+  const res = (j?.result || {}) as { products?: number; failed?: number; bad_rows?: number; rows?: number; errors?: RowError[] };
   const finished = j?.status === "succeeded";
-  if (finished) void qc.invalidateQueries({ queryKey: ["products", store] });
+  // Once, when the import finishes: the list shows the new products.
+  useEffect(() => {
+    if (finished) void qc.invalidateQueries({ queryKey: ["products", store] });
+  }, [finished, qc, store]);
   return (
     <Modal open={open} title={t("product.import")} width={720} footer={<Button onClick={() => { setJob(undefined); onClose(); }}>{t("common.close")}</Button>}
       onCancel={() => { setJob(undefined); onClose(); }}>
@@ -51,8 +54,8 @@ export default function ImportDialog({ store, open, onClose }: { store: string; 
         <>
           <Progress percent={j.total ? Math.round(((j.done || 0) / j.total) * 100) : finished ? 100 : 0} status={j.status === "failed" ? "exception" : undefined} />
           {finished && (
-            <Alert type={res.failed ? "warning" : "success"} showIcon style={{ margin: "12px 0" }} data-testid="import-result"
-              message={t("product.importDone", { created: res.products || 0, failed: res.failed || 0, rows: res.rows || 0 })} />
+            <Alert type={res.bad_rows ? "warning" : "success"} showIcon style={{ margin: "12px 0" }} data-testid="import-result"
+              message={t("product.importDone", { created: res.products || 0, bad: res.bad_rows || 0, rows: res.rows || 0 })} />
           )}
           {(res.errors || []).length > 0 && (
             <Table size="small" rowKey={(r) => `${r.row}-${r.field}-${r.message}`} dataSource={res.errors} pagination={{ pageSize: 10, hideOnSinglePage: true }}

@@ -71,7 +71,7 @@ const en = {
     specName: "Spec, e.g. Colour", specValues: "Values: type and press Enter", addSpec: "Add spec", priceYuan: "Price (¥)", marketYuan: "List price (¥)",
     barcode: "Barcode", rowPrice: "Row {{n}}: price is not an amount", priceRule: "an amount in yuan like 129.00", import: "Import CSV",
     importHelp: "One row per SKU; rows with the same product_ref make one product. Products are created as drafts.",
-    importDrop: "Click or drop a CSV file here", importDone: "{{created}} products created, {{failed}} not created, from {{rows}} rows",
+    importDrop: "Click or drop a CSV file here", importDone: "{{rows}} rows: {{created}} products created; {{bad}} rows need fixing (listed below)",
     row: "Line", field: "Field", problem: "Problem" },
   sort: { newest: "Newest", oldest: "Oldest", price_asc: "Price ↑", price_desc: "Price ↓" },
   order: { no: "Order no.", items: "Items", total: "Total", source: "Entry", searchNo: "Order number", empty: "No orders yet", allMembers: "All members",

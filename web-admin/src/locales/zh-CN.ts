@@ -72,7 +72,7 @@ const zh: typeof en = {
     specName: "规格名，如 颜色", specValues: "规格值：输入后回车", addSpec: "添加规格", priceYuan: "售价（元）", marketYuan: "划线价（元）",
     barcode: "条码", rowPrice: "第 {{n}} 行：价格格式不正确", priceRule: "以元为单位，如 129.00", import: "导入 CSV",
     importHelp: "每行一个 SKU；product_ref 相同的行组成一个商品。导入的商品为草稿。",
-    importDrop: "点击或拖入 CSV 文件", importDone: "共 {{rows}} 行：创建 {{created}} 个商品，{{failed}} 个未创建",
+    importDrop: "点击或拖入 CSV 文件", importDone: "共 {{rows}} 行：创建 {{created}} 个商品，{{bad}} 行需要修改（见下表）",
     row: "行号", field: "字段", problem: "问题" },
   sort: { newest: "最新", oldest: "最早", price_asc: "价格从低到高", price_desc: "价格从高到低" },
   order: { no: "订单号", items: "商品", total: "实付", source: "来源", searchNo: "订单号", empty: "暂无订单", allMembers: "全部客户",
