@@ -1,6 +1,7 @@
 package api
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 
@@ -90,7 +91,8 @@ func (s *Server) templates(c *gin.Context) ([]templateItem, error) {
 }
 
 func wechatRefused(err error) error {
-	if _, ok := err.(*thirdparty.WxError); ok {
+	var we *thirdparty.WxError
+	if errors.As(err, &we) {
 		msg, _ := publish.Explain(err)
 		return errs.E(errs.Conflict, "wechat_refused", msg)
 	}

@@ -20,26 +20,29 @@ type helperConfig struct {
 	MasterKey                                                                      []byte
 }
 
-// TestHelperWorker is not a test: run as a child process (SHOPLET_HELPER_WORKER
-// set), it is a Shoplet worker joining the parent test's database and Redis,
-// until it is killed.
-func TestHelperWorker(t *testing.T) {
-	raw := os.Getenv("SHOPLET_HELPER_WORKER")
-	if raw == "" {
-		return
+// TestMain runs the test binary as a Shoplet worker instead when
+// SHOPLET_HELPER_WORKER is set (TestWorkerProcessKilledMidJob starts it so):
+// the worker joins the parent test's database and Redis until it is killed.
+func TestMain(m *testing.M) {
+	if raw := os.Getenv("SHOPLET_HELPER_WORKER"); raw != "" {
+		runHelperWorker(raw)
 	}
+	os.Exit(m.Run())
+}
+
+func runHelperWorker(raw string) {
 	var hc helperConfig
 	if err := json.Unmarshal([]byte(raw), &hc); err != nil {
-		t.Fatal(err)
+		panic(err)
 	}
 	a, err := app.New(context.Background(), app.Config{DatabaseURL: hc.DatabaseURL, RedisURL: hc.RedisURL, RedisPrefix: hc.RedisPrefix,
 		Queue: hc.Queue, DataDir: hc.DataDir, MasterKeyID: hc.MasterKeyID, MasterKey: hc.MasterKey, WeChatBaseURL: hc.WeChatBaseURL,
 		EnforcerCacheSize: 100, WorkerConcurrency: 1, PayTimeout: time.Hour})
 	if err != nil {
-		t.Fatal(err)
+		panic(err)
 	}
 	if err := a.StartWorker(); err != nil {
-		t.Fatal(err)
+		panic(err)
 	}
 	select {} // until SIGKILL
 }
@@ -77,7 +80,7 @@ func TestWorkerProcessKilledMidJob(t *testing.T) {
 	cfg := e.App.Cfg
 	hc, _ := json.Marshal(helperConfig{DatabaseURL: cfg.DatabaseURL, RedisURL: cfg.RedisURL, RedisPrefix: cfg.RedisPrefix, Queue: cfg.Queue,
 		DataDir: cfg.DataDir, MasterKeyID: cfg.MasterKeyID, MasterKey: cfg.MasterKey, WeChatBaseURL: cfg.WeChatBaseURL})
-	child := exec.Command(os.Args[0], "-test.run=^TestHelperWorker$", "-test.count=1")
+	child := exec.Command(os.Args[0])
 	child.Env = append(os.Environ(), "SHOPLET_HELPER_WORKER="+string(hc))
 	child.Stdout, child.Stderr = os.Stderr, os.Stderr
 	if err := child.Start(); err != nil {

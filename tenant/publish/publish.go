@@ -111,6 +111,18 @@ type Input struct {
 	AutoRelease bool `json:"auto_release"`
 }
 
+// validate checks what a publication (or a rollout of one) needs.
+func (in *Input) validate(f *errs.Fields) {
+	if in.TemplateID <= 0 {
+		f.Add("template_id", "required", "choose a template version from the platform's library")
+	}
+	in.Version = strings.TrimSpace(in.Version)
+	if f.Required("version", in.Version) {
+		f.MaxLen("version", in.Version, 64)
+	}
+	f.MaxLen("description", in.Description, 200)
+}
+
 // Enqueuer schedules a step.
 type Enqueuer interface {
 	EnqueueStep(ctx context.Context, publishID, step string, opts ...asynq.Option) error
@@ -145,14 +157,7 @@ func (s *Service) now() time.Time {
 // Start validates in, records the publication and queues its first step.
 func (s *Service) Start(ctx context.Context, in Input, rolloutID string) (Publish, error) {
 	var f errs.Fields
-	if in.TemplateID <= 0 {
-		f.Add("template_id", "required", "choose a template version from the platform's library")
-	}
-	in.Version = strings.TrimSpace(in.Version)
-	if f.Required("version", in.Version) {
-		f.MaxLen("version", in.Version, 64)
-	}
-	f.MaxLen("description", in.Description, 200)
+	in.validate(&f)
 	if err := f.Err(); err != nil {
 		return Publish{}, err
 	}
@@ -227,7 +232,9 @@ func (s *Service) update(ctx context.Context, p *Publish, from []string, fields 
 		}
 		return s.T.Q(ctx).Where("id = ?", p.ID).Take(p).Error
 	})
-	if err == nil && n > 0 && s.Rollout != nil && p.RolloutID != "" {
+	_, statusChanged := fields["status"]
+	// Step progress alone does not change a store's result in its rollout.
+	if err == nil && n > 0 && statusChanged && s.Rollout != nil && p.RolloutID != "" {
 		s.Rollout.Changed(ctx, *p)
 	}
 	return n > 0, err

@@ -65,12 +65,7 @@ type Rollouts struct {
 // Start records a rollout over stores and starts the first Concurrency of them.
 func (r *Rollouts) Start(ctx context.Context, in RolloutInput, stores []string, agencyID string) (Rollout, error) {
 	var f errs.Fields
-	if in.TemplateID <= 0 {
-		f.Add("template_id", "required", "choose a template version from the platform's library")
-	}
-	if f.Required("version", in.Version) {
-		f.MaxLen("version", in.Version, 64)
-	}
+	in.Input.validate(&f)
 	if in.Concurrency == 0 {
 		in.Concurrency = 10
 	}

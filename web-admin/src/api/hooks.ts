@@ -1,4 +1,4 @@
-import { useQuery } from "@tanstack/react-query";
+import { useQueries, useQuery } from "@tanstack/react-query";
 import { api, call } from "./client";
 
 /** The store's profile, my role and its categories. */
@@ -16,5 +16,16 @@ export function useBusinessCategories() {
     queryKey: ["business-categories"],
     staleTime: Infinity,
     queryFn: () => call(api.GET("/api/v1/business-categories")),
+  });
+}
+
+/** Seven-day figures of several stores, side by side (my stores, an agency's). A store whose orders the caller may not read answers nothing. */
+export function useStoreKPIs(storeIDs: string[]) {
+  return useQueries({
+    queries: storeIDs.map((store) => ({
+      queryKey: ["dashboard", store, 7],
+      retry: false,
+      queryFn: () => call(api.GET("/api/v1/stores/{store}/dashboard", { params: { path: { store }, query: { days: 7 } } })),
+    })),
   });
 }

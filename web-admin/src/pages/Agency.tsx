@@ -1,9 +1,10 @@
-import { useMutation, useQueries, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { App, Button, Card, Form, Input, InputNumber, Select, Space, Table, Tabs, Typography } from "antd";
 import { useNavigate, useParams } from "react-router-dom";
 import { useTranslation } from "react-i18next";
 import dayjs from "dayjs";
 import { api, ApiError, call, type Schemas } from "../api/client";
+import { useStoreKPIs } from "../api/hooks";
 import { EmptyState, PageHeader, QueryError, StatusTag } from "../components/common";
 import { fieldErrors } from "../lib/forms";
 import { yuan } from "../lib/money";
@@ -52,8 +53,7 @@ function Workspace({ agency }: { agency: string }) {
     queryFn: () => call(api.GET("/api/v1/agencies/{agency}/rollouts", { params: { path: { agency } } })),
   });
   const list = stores.data?.items || [];
-  const kpis = useQueries({ queries: list.map((s) => ({ queryKey: ["dashboard", s.id, 7], retry: false,
-    queryFn: () => call(api.GET("/api/v1/stores/{store}/dashboard", { params: { path: { store: s.id! }, query: { days: 7 } } })) })) });
+  const kpis = useStoreKPIs(list.map((s) => s.id!));
   const add = useMutation({
     mutationFn: (v: { email: string; role: string }) => call(api.POST("/api/v1/agencies/{agency}/members", { params: { path: { agency } }, body: v })),
     onSuccess: () => { form.resetFields(); void qc.invalidateQueries({ queryKey: ["agency-members", agency] }); },

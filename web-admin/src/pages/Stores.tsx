@@ -1,9 +1,8 @@
-import { useQueries } from "@tanstack/react-query";
 import { useNavigate } from "react-router-dom";
 import { Button, Card, Col, Row, Statistic, Tag, Typography } from "antd";
 import { PlusOutlined } from "@ant-design/icons";
 import { useTranslation } from "react-i18next";
-import { api, call } from "../api/client";
+import { useStoreKPIs } from "../api/hooks";
 import { useAuth } from "../auth";
 import { EmptyState, PageHeader, StatusTag } from "../components/common";
 import { yuan } from "../lib/money";
@@ -14,13 +13,7 @@ export default function Stores() {
   const { me } = useAuth();
   const nav = useNavigate();
   const stores = me?.stores || [];
-  const kpis = useQueries({
-    queries: stores.map((s) => ({
-      queryKey: ["dashboard", s.id, 7],
-      queryFn: () => call(api.GET("/api/v1/stores/{store}/dashboard", { params: { path: { store: s.id! }, query: { days: 7 } } })),
-      retry: false,
-    })),
-  });
+  const kpis = useStoreKPIs(stores.map((s) => s.id!));
   return (
     <>
       <PageHeader title={t("stores.title")} sub={t("stores.sub")}
