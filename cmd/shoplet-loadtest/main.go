@@ -88,6 +88,7 @@ func seed(args []string) error {
 	tenants := fs.Int("tenants", 10000, "tenants to provision")
 	products := fs.Int("products", 1000, "products in the first tenant")
 	workers := fs.Int("workers", 8, "parallel provisioning workers")
+	onShelf := fs.Int("on-shelf", 500, "products of the first tenant put on shelf (the shop benchmarks list them)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -155,13 +156,22 @@ func seed(args []string) error {
 
 	c := tenant.WithTenant(tenant.WithActor(ctx, tenant.Actor{AccountID: owners[0].ID}), storeIDs[0])
 	t2 := time.Now()
+	var shelved []string
 	for i := 0; i < *products; i++ {
-		_, err := a.Catalog.Create(c, catalog.ProductInput{Title: fmt.Sprintf("Product %d", i), Subtitle: "Cotton, regular fit",
+		p, err := a.Catalog.Create(c, catalog.ProductInput{Title: fmt.Sprintf("Product %d", i), Subtitle: "Cotton, regular fit",
 			BusinessCategory: onboard.CatApparel,
 			Specs:            []catalog.Spec{{Name: "size", Values: []string{"S", "M", "L"}}},
 			SKUs: []catalog.SKUInput{{Spec: map[string]string{"size": "S"}, Price: int64(9900 + i), Stock: 10},
 				{Spec: map[string]string{"size": "M"}, Price: int64(9900 + i), Stock: 10}, {Spec: map[string]string{"size": "L"}, Price: int64(10900 + i), Stock: 0}}})
 		if err != nil {
+			return err
+		}
+		if i < *onShelf {
+			shelved = append(shelved, p.ID)
+		}
+	}
+	for i := 0; i < len(shelved); i += catalog.MaxBulk {
+		if _, err := a.Catalog.BulkStatus(c, shelved[i:min(i+catalog.MaxBulk, len(shelved))], catalog.OnShelf); err != nil {
 			return err
 		}
 	}
@@ -173,5 +183,8 @@ func seed(args []string) error {
 	out := map[string]any{"tenants": *tenants, "workers": *workers, "accounts_seconds": accounts.Seconds(),
 		"provision_seconds": provision.Seconds(), "tenants_per_second": float64(*tenants) / provision.Seconds(),
 		"products": *products, "products_seconds": catalogTime.Seconds(), "store_id": storeIDs[0], "access_token": tok.AccessToken}
+	if len(shelved) > 0 {
+		out["on_shelf"], out["product_id"] = len(shelved), shelved[0]
+	}
 	return json.NewEncoder(os.Stdout).Encode(out)
 }

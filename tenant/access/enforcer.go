@@ -13,6 +13,7 @@ import (
 	"github.com/casbin/casbin/v2/persist"
 	lru "github.com/hashicorp/golang-lru/v2"
 	"github.com/redis/go-redis/v9"
+	"github.com/shoplet/shoplet/pkg/kv"
 	"github.com/shoplet/shoplet/tenant"
 )
 
@@ -64,7 +65,10 @@ type Enforcers struct {
 	cache  *lru.Cache[string, *entry]
 	maxAge time.Duration
 	mu     sync.Mutex // serialises loads of one tenant (see load)
-	loads  map[string]*sync.Mutex
+	// Near, when set, holds other instances' copies of the version; Changed
+	// returns only when they have dropped them.
+	Near  *kv.Near
+	loads map[string]*sync.Mutex
 }
 
 type entry struct {
@@ -119,7 +123,13 @@ func VersionOf(v any) (int64, error) {
 // local entry is dropped too, so this instance does not wait for the bump.
 func (x *Enforcers) Changed(ctx context.Context, tenantID string) error {
 	x.cache.Remove(tenantID)
-	return x.rdb.Incr(ctx, x.VersionKey(tenantID)).Err()
+	if err := x.rdb.Incr(ctx, x.VersionKey(tenantID)).Err(); err != nil {
+		return err
+	}
+	if x.Near != nil {
+		return x.Near.Invalidate(ctx, x.VersionKey(tenantID))
+	}
+	return nil
 }
 
 // Enforce reports whether sub may act on obj in tenantID, given the tenant's

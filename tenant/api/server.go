@@ -19,6 +19,7 @@ import (
 	"github.com/shoplet/shoplet/pkg/db"
 	"github.com/shoplet/shoplet/pkg/errs"
 	"github.com/shoplet/shoplet/pkg/ids"
+	"github.com/shoplet/shoplet/pkg/kv"
 	"github.com/shoplet/shoplet/tenant"
 	"github.com/shoplet/shoplet/tenant/access"
 	"github.com/shoplet/shoplet/tenant/audit"
@@ -31,14 +32,18 @@ import (
 	"github.com/shoplet/shoplet/tenant/publish"
 	"github.com/shoplet/shoplet/tenant/settings"
 	"github.com/shoplet/shoplet/tenant/thirdparty"
+	"golang.org/x/sync/singleflight"
 )
 
 // Deps is everything the API calls. cmd/shoplet builds it.
 type Deps struct {
-	Log       *slog.Logger
-	DB        *db.DB
-	T         *tenant.Store
-	Redis     redis.UniversalClient
+	Log   *slog.Logger
+	DB    *db.DB
+	T     *tenant.Store
+	Redis redis.UniversalClient
+	// Near, when set, serves sessions and policy/catalog versions from
+	// coherent instance-local copies instead of a Redis round trip.
+	Near      *kv.Near
 	Auth      *onboard.Auth
 	Stores    *onboard.Stores
 	Agencies  *onboard.Agencies
@@ -97,6 +102,7 @@ type Server struct {
 	reqs   *prometheus.CounterVec
 	lat    *prometheus.HistogramVec
 	lists  *lru.Cache[string, []byte]
+	flight singleflight.Group
 	hits   *prometheus.CounterVec
 	// shopVersions caches stores' versions for public shop reads (see publicVersions).
 	shopVersions *lru.Cache[string, versions]
@@ -314,7 +320,7 @@ func (s *Server) authenticate(operator bool) gin.HandlerFunc {
 			s.fail(c, errNoToken)
 			return
 		}
-		sess, err := onboard.ParseSession(s.Redis.Get(c.Request.Context(), s.Auth.SessionKey(tok)))
+		sess, err := s.sessionOf(c.Request.Context(), tok)
 		if err != nil {
 			s.fail(c, err)
 			return
@@ -354,6 +360,24 @@ func principal(c *gin.Context) access.Principal {
 
 var errStoreNotFound = errs.NotFoundf("store")
 
+// mget reads console auth keys (session, versions): from the coherent local
+// copies when the server has them, else from Redis.
+func (s *Server) mget(ctx context.Context, keys ...string) ([]any, error) {
+	if s.Near != nil {
+		return s.Near.MGet(ctx, keys...)
+	}
+	return s.Redis.MGet(ctx, keys...).Result()
+}
+
+// sessionOf reads a console session by access token.
+func (s *Server) sessionOf(ctx context.Context, tok string) (onboard.Session, error) {
+	v, err := s.mget(ctx, s.Auth.SessionKey(tok))
+	if err != nil {
+		return onboard.Session{}, errs.Wrap(err, "session lookup")
+	}
+	return onboard.DecodeSession(v[0])
+}
+
 // storeAccess authenticates and authorises a store route in one Redis round
 // trip (session and the store's policy version, pipelined) plus an in-memory
 // Casbin check. A store the account has no role in answers 404, exactly like a
@@ -368,7 +392,7 @@ func (s *Server) storeAccess(obj, act string) gin.HandlerFunc {
 		tid := c.Param("store")
 		ctx := c.Request.Context()
 		if !ids.Valid(tid) {
-			if _, err := onboard.ParseSession(s.Redis.Get(ctx, s.Auth.SessionKey(tok))); err != nil {
+			if _, err := s.sessionOf(ctx, tok); err != nil {
 				s.fail(c, err)
 				return
 			}
@@ -382,7 +406,7 @@ func (s *Server) storeAccess(obj, act string) gin.HandlerFunc {
 		if wantCatalog {
 			keys = append(keys, s.CatalogVersionKey(tid))
 		}
-		vals, err := s.Redis.MGet(ctx, keys...).Result()
+		vals, err := s.mget(ctx, keys...)
 		if err != nil {
 			s.fail(c, errs.Wrap(err, "session lookup"))
 			return
@@ -471,21 +495,39 @@ func (s *Server) cached(c *gin.Context, compute func() (any, error)) {
 	key := tid + "|" + strconv.FormatInt(v.(int64), 10) + "|" + c.FullPath() + "?" + c.Request.URL.Query().Encode()
 	if b, ok := s.lists.Get(key); ok {
 		s.hits.WithLabelValues("hit").Inc()
-		c.Data(http.StatusOK, "application/json; charset=utf-8", b)
+		writeJSON(c, b)
 		return
 	}
-	s.hits.WithLabelValues("miss").Inc()
-	out, err := compute()
+	// A burst of requests for one cold page (a new catalog version, a fresh
+	// instance) computes it once; the rest wait for that result instead of
+	// each queueing for a database connection.
+	res, err, _ := s.flight.Do(key, func() (any, error) {
+		if b, ok := s.lists.Get(key); ok {
+			return b, nil
+		}
+		s.hits.WithLabelValues("miss").Inc()
+		out, err := compute()
+		if err != nil {
+			return nil, err
+		}
+		b, err := json.Marshal(out)
+		if err != nil {
+			return nil, err
+		}
+		s.lists.Add(key, b)
+		return b, nil
+	})
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	b, err := json.Marshal(out)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	s.lists.Add(key, b)
+	writeJSON(c, res.([]byte))
+}
+
+// writeJSON writes an encoded JSON body with its length, so the response goes
+// out unchunked.
+func writeJSON(c *gin.Context, b []byte) {
+	c.Header("Content-Length", strconv.Itoa(len(b)))
 	c.Data(http.StatusOK, "application/json; charset=utf-8", b)
 }
 

@@ -120,7 +120,11 @@ type App struct {
 	Rollouts  *publish.Rollouts
 	API       *api.Server
 	Registry  *prometheus.Registry
-	worker    *jobs.Worker
+	// Near serves sessions and policy/catalog versions from instance-local
+	// copies kept coherent through Redis (see kv.Near).
+	Near     *kv.Near
+	stopNear context.CancelFunc
+	worker   *jobs.Worker
 	// inspector reads the job queue for operators (publish.go).
 	inspector     *asynq.Inspector
 	inspectorOnce sync.Once
@@ -212,10 +216,15 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		return nil, err
 	}
 	rdb := a.Redis.Client
+	a.Near = kv.NewNear(rdb, cfg.RedisPrefix, kv.NearOptions{Log: log})
+	nearCtx, stopNear := context.WithCancel(context.WithoutCancel(ctx))
+	a.stopNear = stopNear
+	go a.Near.Run(nearCtx)
 	if a.Enforcers, err = access.NewEnforcers(a.T, rdb, cfg.RedisPrefix, cfg.EnforcerCacheSize); err != nil {
 		a.Close()
 		return nil, err
 	}
+	a.Enforcers.Near = a.Near
 	a.Queue = jobs.NewQueue(a.Redis.Options, cfg.Queue)
 	out := cfg.Mail
 	if out == nil {
@@ -227,7 +236,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	a.Access = &access.Store{T: a.T}
 	a.Audit = &audit.Log{T: a.T}
 	a.Files = &files.Store{T: a.T, Blob: blob.Disk{Root: filepath.Join(cfg.DataDir, "files")}}
-	a.Auth = &onboard.Auth{T: a.T, R: rdb, Prefix: cfg.RedisPrefix, AccessTTL: cfg.AccessTTL, RefreshTTL: cfg.RefreshTTL,
+	a.Auth = &onboard.Auth{T: a.T, R: rdb, Near: a.Near, Prefix: cfg.RedisPrefix, AccessTTL: cfg.AccessTTL, RefreshTTL: cfg.RefreshTTL,
 		MaxFailures: cfg.LoginMaxFailures, LockFor: cfg.LoginLockFor, MaxPerIP: cfg.LoginMaxPerIP, Mail: out, BaseURL: cfg.BaseURL}
 	a.Stores = &onboard.Stores{T: a.T, Access: a.Access, Enforcer: a.Enforcers, Audit: a.Audit, Files: a.Files,
 		Mail: jobs.MailSender{Q: a.Queue}, BaseURL: cfg.BaseURL}
@@ -240,6 +249,8 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 			if tid, ok := tenant.FromContext(ctx); ok {
 				if err := rdb.Incr(ctx, catalogKey(tid)).Err(); err != nil {
 					log.ErrorContext(ctx, "bump catalog version", "err", err)
+				} else if err := a.Near.Invalidate(ctx, catalogKey(tid)); err != nil {
+					log.ErrorContext(ctx, "invalidate catalog version", "err", err)
 				}
 			}
 		}}
@@ -301,7 +312,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	})
 	a.Registry = prometheus.NewRegistry()
 	a.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	a.API = api.New(api.Deps{Log: log, DB: a.DB, T: a.T, Redis: rdb, Auth: a.Auth, Stores: a.Stores, Agencies: a.Agencies,
+	a.API = api.New(api.Deps{Log: log, DB: a.DB, T: a.T, Redis: rdb, Near: a.Near, Auth: a.Auth, Stores: a.Stores, Agencies: a.Agencies,
 		Platform: a.Platform, Enforcers: a.Enforcers, Audit: a.Audit, Files: a.Files, Catalog: a.Catalog, Settings: a.Settings,
 		Registry: a.Registry, Console: cfg.Console, Version: cfg.Version, TrustedProxies: cfg.TrustedProxies,
 		CatalogVersionKey: catalogKey, Members: a.Members, Orders: a.Orders, Pay: a.Payments, Builds: a.Builds, Codes: a.WxApp, Component: a.Component, ConsoleURL: cfg.BaseURL,
@@ -335,6 +346,9 @@ func (a *App) StartWorker() error {
 
 // Close stops the worker and closes connections.
 func (a *App) Close() {
+	if a.stopNear != nil {
+		a.stopNear()
+	}
 	if a.worker != nil {
 		a.worker.Shutdown()
 	}

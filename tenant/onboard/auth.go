@@ -16,6 +16,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/shoplet/shoplet/pkg/errs"
 	"github.com/shoplet/shoplet/pkg/ids"
+	"github.com/shoplet/shoplet/pkg/kv"
 	pkgmail "github.com/shoplet/shoplet/pkg/mail"
 	"github.com/shoplet/shoplet/tenant"
 	"gorm.io/gorm"
@@ -61,8 +62,11 @@ type Tokens struct {
 
 // Auth signs console users in and out.
 type Auth struct {
-	T          *tenant.Store
-	R          redis.UniversalClient
+	T *tenant.Store
+	R redis.UniversalClient
+	// Near, when set, holds instances' copies of sessions; ending a session
+	// returns only when they have dropped them.
+	Near       *kv.Near
 	Prefix     string
 	AccessTTL  time.Duration
 	RefreshTTL time.Duration
@@ -286,7 +290,13 @@ func (a *Auth) revokeFamily(ctx context.Context, family string) error {
 	for _, h := range hashes {
 		keys = append(keys, a.Prefix+"sess:"+h)
 	}
-	return a.R.Del(ctx, keys...).Err()
+	if err := a.R.Del(ctx, keys...).Err(); err != nil {
+		return err
+	}
+	if a.Near != nil {
+		return a.Near.Invalidate(ctx, keys[1:]...)
+	}
+	return nil
 }
 
 // DecodeSession decodes an MGET value of SessionKey; unauthenticated when missing.
