@@ -116,7 +116,10 @@ func NewPay() (*Pay, error) {
 		return nil, err
 	}
 	return &Pay{key: k, merchants: map[string]Merchant{}, orders: map[string]*payOrder{}, byTrade: map[string]*payOrder{},
-		refunds: map[string]*payRefund{}, RetryScale: 1, Deliveries: map[string]int{}, client: &http.Client{Timeout: 5 * time.Second}}, nil
+		refunds: map[string]*payRefund{}, RetryScale: 1, Deliveries: map[string]int{}, client: &http.Client{Timeout: 5 * time.Second,
+			// Notifications go out concurrently, as WeChat Pay sends them; the
+			// default two idle connections per host would open one per POST.
+			Transport: &http.Transport{MaxIdleConnsPerHost: 64, IdleConnTimeout: 90 * time.Second}}}, nil
 }
 
 // PlatformPublicKey is what merchants configure to verify WeChat Pay.

@@ -104,8 +104,6 @@ type Server struct {
 	lists  *lru.Cache[string, []byte]
 	flight singleflight.Group
 	hits   *prometheus.CounterVec
-	// shopVersions caches stores' versions for public shop reads (see publicVersions).
-	shopVersions *lru.Cache[string, versions]
 	// gzCache holds compressed console assets by path.
 	gzCache sync.Map
 }
@@ -158,7 +156,6 @@ func New(d Deps) *Server {
 		size = 4096
 	}
 	s.lists, _ = lru.New[string, []byte](size)
-	s.shopVersions, _ = lru.New[string, versions](10000)
 	e := gin.New()
 	e.ContextWithFallback = true
 	_ = e.SetTrustedProxies(d.TrustedProxies)

@@ -168,7 +168,7 @@ func (s *Server) shopAccess(needSession, cacheable bool) gin.HandlerFunc {
 		if cacheable && s.CatalogVersionKey != nil {
 			keys = append(keys, s.CatalogVersionKey(tid))
 		}
-		vals, err := s.Redis.MGet(ctx(c), keys...).Result()
+		vals, err := s.mget(ctx(c), keys...)
 		if err != nil {
 			s.fail(c, errs.Wrap(err, "shop session"))
 			return
@@ -570,27 +570,21 @@ func (s *Server) staffMembers(c *gin.Context) {
 	s.reply(c, http.StatusOK, page(out, next), err)
 }
 
-// versions is a store's policy and catalog versions as last read from Redis.
+// versions is a store's policy and catalog versions.
 type versions struct {
 	policy, catalog int64
-	at              time.Time
 }
 
-// publicMaxAge bounds how stale the versions behind public shop reads may be.
-// The shop promises a change reaches shoppers within a second; 250 ms keeps
-// well inside that and spares a Redis round trip on most public requests.
-// Signed-in routes (sessions, orders) always read Redis.
-const publicMaxAge = 250 * time.Millisecond
-
+// publicVersions reads a store's policy and catalog versions for a public
+// shop read: from the coherent local copies (kv.Near) when the server has
+// them, so most public requests make no Redis round trip, and a change is
+// still seen at the next request on every instance.
 func (s *Server) publicVersions(c *gin.Context, tid string, cacheable bool) (versions, bool) {
-	if v, ok := s.shopVersions.Get(tid); ok && time.Since(v.at) < publicMaxAge {
-		return v, true
-	}
 	keys := []string{s.Enforcers.VersionKey(tid)}
 	if s.CatalogVersionKey != nil {
 		keys = append(keys, s.CatalogVersionKey(tid))
 	}
-	vals, err := s.Redis.MGet(ctx(c), keys...).Result()
+	vals, err := s.mget(ctx(c), keys...)
 	if err != nil {
 		s.fail(c, errs.Wrap(err, "store versions"))
 		return versions{}, false
@@ -603,7 +597,5 @@ func (s *Server) publicVersions(c *gin.Context, tid string, cacheable bool) (ver
 	if len(vals) > 1 {
 		v.catalog, _ = access.VersionOf(vals[1])
 	}
-	v.at = time.Now()
-	s.shopVersions.Add(tid, v)
 	return v, true
 }

@@ -274,7 +274,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 			LoginPageBase: cfg.WeChatBaseURL})
 		a.WxApp.Component = a.Component
 	}
-	a.Members = &member.Service{T: a.T, R: rdb, Prefix: cfg.RedisPrefix, WeChat: a.WxApp, Entity: a.Stores, TTL: orDefault(cfg.ShopSessionTTL, 7*24*time.Hour)}
+	a.Members = &member.Service{T: a.T, R: rdb, Near: a.Near, Prefix: cfg.RedisPrefix, WeChat: a.WxApp, Entity: a.Stores, TTL: orDefault(cfg.ShopSessionTTL, 7*24*time.Hour)}
 	a.Orders = &order.Service{T: a.T, Members: a.Members, PayTimeout: orDefault(cfg.PayTimeout, 30*time.Minute), OnChange: a.Catalog.OnChange}
 	a.Payments = &payment.Service{Settings: a.Settings, Orders: a.Orders, HTTP: httpc, NotifyBase: orString(cfg.PublicURL, cfg.BaseURL), Platform: cfg.Platform}
 	if a.Cfg.AutoCompleteAfter == 0 {

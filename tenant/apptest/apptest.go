@@ -95,11 +95,17 @@ func sharedFake(t testing.TB) fakeWeChat {
 type SyncBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
+	// Limit, when set, keeps only about the last Limit bytes (benchmarks log
+	// millions of lines; a server writes them to stdout, not to memory).
+	Limit int
 }
 
 func (s *SyncBuffer) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.Limit > 0 && s.b.Len() > 2*s.Limit {
+		s.b.Next(s.b.Len() - s.Limit)
+	}
 	return s.b.Write(p)
 }
 
@@ -142,6 +148,9 @@ func New(t testing.TB, opts ...Options) *Env {
 	}
 	ctx := context.Background()
 	e := &Env{T: t, Outbox: &mail.Outbox{}, Logs: &SyncBuffer{}}
+	if _, bench := t.(*testing.B); bench {
+		e.Logs.Limit = 1 << 20
+	}
 	var cfg app.Config
 	if o.Shared != nil {
 		cfg = o.Shared.cfg

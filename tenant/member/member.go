@@ -17,6 +17,7 @@ import (
 	"github.com/shoplet/shoplet/pkg/db"
 	"github.com/shoplet/shoplet/pkg/errs"
 	"github.com/shoplet/shoplet/pkg/ids"
+	"github.com/shoplet/shoplet/pkg/kv"
 	"github.com/shoplet/shoplet/tenant"
 	"github.com/shoplet/shoplet/tenant/wxapp"
 	"gorm.io/gorm"
@@ -80,8 +81,11 @@ type Entity interface {
 
 // Service manages members of the tenant in ctx.
 type Service struct {
-	T      *tenant.Store
-	R      redis.UniversalClient
+	T *tenant.Store
+	R redis.UniversalClient
+	// Near, when set, holds instances' copies of shop sessions; ending them
+	// returns only when every instance has dropped its copies.
+	Near   *kv.Near
 	Prefix string
 	WeChat WeChat
 	Entity Entity
@@ -460,7 +464,13 @@ func (s *Service) Delete(ctx context.Context, id string) error {
 	for _, h := range hashes {
 		keys = append(keys, s.Prefix+"shop:"+h)
 	}
-	return s.R.Del(ctx, keys...).Err()
+	if err := s.R.Del(ctx, keys...).Err(); err != nil {
+		return err
+	}
+	if s.Near != nil {
+		return s.Near.Invalidate(ctx, keys[1:]...)
+	}
+	return nil
 }
 
 // List returns the store's members, newest first.
