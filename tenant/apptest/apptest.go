@@ -315,6 +315,11 @@ type Client struct {
 	ID      string
 }
 
+// httpClient keeps connections alive as a browser or a mini-program does: the
+// default transport keeps two idle connections per host, so concurrent tests
+// and benchmarks would open (and measure) a new TCP connection per request.
+var httpClient = &http.Client{Transport: &http.Transport{MaxIdleConns: 256, MaxIdleConnsPerHost: 256, IdleConnTimeout: 90 * time.Second}}
+
 // Resp is a decoded response.
 type Resp struct {
 	Status int
@@ -397,7 +402,7 @@ func (c *Client) send(method, path string, r io.Reader, ct string) Resp {
 	if c.Token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.Token)
 	}
-	res, err := http.DefaultClient.Do(req)
+	res, err := httpClient.Do(req)
 	if err != nil {
 		c.E.T.Fatal(err)
 	}

@@ -273,6 +273,20 @@ type CheckoutInput struct {
 	Scene          string `json:"scene"`
 }
 
+// reserve takes qty units of a SKU and its product's total stock, in the
+// transaction in ctx, if the SKU has them. The conditional decrement is the
+// reservation: it cannot take stock below zero, whatever runs beside it.
+func (s *Service) reserve(ctx context.Context, skuID, productID string, qty int64, now time.Time) (bool, error) {
+	q := s.T.Q(ctx)
+	res := q.Model(&catalog.SKU{}).Where("id = ? AND stock >= ?", skuID, qty).
+		Updates(map[string]any{"stock": gorm.Expr("stock - ?", qty), "updated_at": now})
+	if res.Error != nil || res.RowsAffected != 1 {
+		return false, res.Error
+	}
+	return true, q.Model(&catalog.Product{}).Where("id = ?", productID).
+		Update("total_stock", gorm.Expr("total_stock - ?", qty)).Error
+}
+
 // ErrSoldOut is returned when stock does not cover a line.
 func errSoldOut(i int, title string) error {
 	return &errs.Error{Kind: errs.Conflict, Code: "sold_out", Message: title + " does not have enough stock",
@@ -362,40 +376,19 @@ func (s *Service) Checkout(ctx context.Context, memberID string, in CheckoutInpu
 			}
 			merged[it.SKUID] += it.Quantity
 		}
-		// Lock SKUs in id order so two checkouts never wait on each other in a cycle.
-		locking := append([]string(nil), order...)
-		sort.Strings(locking)
-		lines := map[string]Line{}
-		for _, skuID := range locking {
-			idx := indexOf(order, skuID)
+		// Prices come from the catalog, never from the client. The order and
+		// its lines are written before any stock is reserved: the reservation
+		// locks the SKU and product rows every buyer of a hot item needs, so
+		// it comes last and holds them only for its two updates and the commit.
+		prods := map[string]catalog.Product{}
+		for idx, skuID := range order {
 			sku, p, err := s.skuOf(ctx, skuID)
 			if err != nil || p.Status != catalog.OnShelf {
 				return errs.Field(fmt.Sprintf("items[%d].sku_id", idx), "not_available", "this item is not for sale")
 			}
-			qty := merged[skuID]
-			// The conditional decrement is the reservation: it cannot take
-			// stock below zero, whatever runs beside it.
-			res := q.Model(&catalog.SKU{}).Where("id = ? AND stock >= ?", skuID, qty).
-				Updates(map[string]any{"stock": gorm.Expr("stock - ?", qty), "updated_at": now})
-			if res.Error != nil {
-				return res.Error
-			}
-			if res.RowsAffected != 1 {
-				if s.SoldOut != nil {
-					s.SoldOut.Mark(ctx, skuID)
-				}
-				return errSoldOut(idx, p.Title)
-			}
-			if err := q.Model(&catalog.Product{}).Where("id = ?", p.ID).
-				Update("total_stock", gorm.Expr("total_stock - ?", qty)).Error; err != nil {
-				return err
-			}
-			products = append(products, p.ID)
-			lines[skuID] = Line{ID: ids.New(), OrderID: o.ID, ProductID: p.ID, SKUID: skuID, Title: p.Title, Spec: sku.SpecValues,
-				Price: sku.Price, Quantity: qty}
-		}
-		for _, skuID := range order {
-			l := lines[skuID]
+			prods[skuID] = p
+			l := Line{ID: ids.New(), OrderID: o.ID, ProductID: p.ID, SKUID: skuID, Title: p.Title, Spec: sku.SpecValues,
+				Price: sku.Price, Quantity: merged[skuID]}
 			o.Lines = append(o.Lines, l)
 			o.ItemTotal += l.Price * l.Quantity
 		}
@@ -416,7 +409,28 @@ func (s *Service) Checkout(ctx context.Context, memberID string, in CheckoutInpu
 		} else if err := q.Where("member_id = ? AND sku_id IN ?", memberID, order).Delete(&CartItem{}).Error; err != nil {
 			return err
 		}
-		return s.event(ctx, o.ID, "", PendingPayment, "order placed")
+		if err := s.event(ctx, o.ID, "", PendingPayment, "order placed"); err != nil {
+			return err
+		}
+		// Reserve in SKU id order so two checkouts never wait on each other in
+		// a cycle.
+		locking := append([]string(nil), order...)
+		sort.Strings(locking)
+		for _, skuID := range locking {
+			qty, p := merged[skuID], prods[skuID]
+			ok, err := s.reserve(ctx, skuID, p.ID, qty, now)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				if s.SoldOut != nil {
+					s.SoldOut.Mark(ctx, skuID)
+				}
+				return errSoldOut(indexOf(order, skuID), p.Title)
+			}
+			products = append(products, p.ID)
+		}
+		return nil
 	})
 	if errors.Is(err, gorm.ErrDuplicatedKey) {
 		// A double tap: the other request created the order with this key (its
