@@ -375,9 +375,9 @@ func (s *Server) sessionOf(ctx context.Context, tok string) (onboard.Session, er
 	return onboard.DecodeSession(v[0])
 }
 
-// storeAccess authenticates and authorises a store route in one Redis round
-// trip (session and the store's policy version, pipelined) plus an in-memory
-// Casbin check. A store the account has no role in answers 404, exactly like a
+// storeAccess authenticates and authorises a store route from the session and
+// the store's policy version (one MGET, served by the coherent local copies
+// when the server has them) plus an in-memory Casbin check. A store the account has no role in answers 404, exactly like a
 // store that does not exist.
 func (s *Server) storeAccess(obj, act string) gin.HandlerFunc {
 	return func(c *gin.Context) {

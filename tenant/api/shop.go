@@ -145,7 +145,7 @@ func (s *Server) shopAccess(needSession, cacheable bool) gin.HandlerFunc {
 			return
 		}
 		if !needSession {
-			if v, ok := s.publicVersions(c, tid, cacheable); ok {
+			if v, ok := s.publicVersions(c, tid); ok {
 				if !s.shopStore(c, v.policy) {
 					return
 				}
@@ -579,7 +579,7 @@ type versions struct {
 // shop read: from the coherent local copies (kv.Near) when the server has
 // them, so most public requests make no Redis round trip, and a change is
 // still seen at the next request on every instance.
-func (s *Server) publicVersions(c *gin.Context, tid string, cacheable bool) (versions, bool) {
+func (s *Server) publicVersions(c *gin.Context, tid string) (versions, bool) {
 	keys := []string{s.Enforcers.VersionKey(tid)}
 	if s.CatalogVersionKey != nil {
 		keys = append(keys, s.CatalogVersionKey(tid))

@@ -311,19 +311,3 @@ func DecodeSession(v any) (Session, error) {
 	}
 	return s, nil
 }
-
-// ParseSession decodes a pipelined GET of SessionKey; unauthenticated when missing.
-func ParseSession(cmd *redis.StringCmd) (Session, error) {
-	b, err := cmd.Bytes()
-	if errors.Is(err, redis.Nil) {
-		return Session{}, errs.E(errs.Unauthenticated, "invalid_token", "the access token is invalid or expired")
-	}
-	if err != nil {
-		return Session{}, err
-	}
-	var s Session
-	if err := json.Unmarshal(b, &s); err != nil {
-		return Session{}, err
-	}
-	return s, nil
-}
