@@ -102,6 +102,29 @@ func (n *Near) MGet(ctx context.Context, keys ...string) ([]any, error) {
 			return out, nil
 		}
 	}
+	vals, err := n.fetch(ctx, keys, nil)
+	return vals, err
+}
+
+// MGetFresh is MGet of keys together with fresh keys, which are read from
+// Redis every time and never copied: values whose writers do not call
+// Invalidate. Both go in one MGET, so a request that needs a fresh value
+// pays one round trip for everything.
+func (n *Near) MGetFresh(ctx context.Context, keys, fresh []string) (vals, freshVals []any, err error) {
+	if len(fresh) == 0 {
+		vals, err = n.MGet(ctx, keys...)
+		return vals, nil, err
+	}
+	all, err := n.fetch(ctx, append(keys[:len(keys):len(keys)], fresh...), fresh)
+	if err != nil {
+		return nil, nil, err
+	}
+	return all[:len(keys)], all[len(keys):], nil
+}
+
+// fetch reads keys from Redis and keeps copies of all but the trailing
+// len(fresh) of them, unless an invalidation arrived meanwhile.
+func (n *Near) fetch(ctx context.Context, keys, fresh []string) ([]any, error) {
 	n.mu.Lock()
 	gen := n.gen
 	n.mu.Unlock()
@@ -112,7 +135,7 @@ func (n *Near) MGet(ctx context.Context, keys ...string) ([]any, error) {
 	}
 	n.mu.Lock()
 	if gen == n.gen && n.live.Load() {
-		for i, k := range keys {
+		for i, k := range keys[:len(keys)-len(fresh)] {
 			n.cache.Add(k, nearEntry{v: vals[i], at: at})
 		}
 	}

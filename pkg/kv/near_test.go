@@ -140,6 +140,38 @@ func TestNearMaxAge(t *testing.T) {
 	}
 }
 
+// Fresh keys come in the same MGET as the cached ones but are never copied:
+// a change made without Invalidate is seen at the next read.
+func TestNearMGetFresh(t *testing.T) {
+	rdb, _ := testRedis(t)
+	ctx := context.Background()
+	prefix := "neartest:" + ids.Token(4) + ":"
+	n := instances(t, rdb, prefix, 1, time.Hour)[0]
+	cached, fresh := prefix+"c", prefix+"f"
+	rdb.Set(ctx, cached, "c1", 0)
+	vals, fv, err := n.MGetFresh(ctx, []string{cached}, []string{fresh})
+	if err != nil || vals[0] != "c1" || fv[0] != nil || len(vals) != 1 || len(fv) != 1 {
+		t.Fatalf("first read: %v %v %v", vals, fv, err)
+	}
+	rdb.Set(ctx, cached, "c2", 0) // without Invalidate: the copy stands
+	rdb.Set(ctx, fresh, "f1", 0)  // fresh keys never have copies
+	vals, fv, err = n.MGetFresh(ctx, []string{cached}, []string{fresh})
+	if err != nil || fv[0] != "f1" {
+		t.Fatalf("fresh key read from a copy: %v %v", fv, err)
+	}
+	rdb.Set(ctx, fresh, "f2", 0)
+	if _, fv, _ = n.MGetFresh(ctx, []string{cached}, []string{fresh}); fv[0] != "f2" {
+		t.Fatalf("fresh key copied: %v", fv[0])
+	}
+	if vals[0] != "c2" {
+		// MGetFresh reads the cached keys from Redis too (one round trip is paid anyway) and refreshes their copies.
+		t.Fatalf("cached key in a fresh read: %v", vals[0])
+	}
+	if v := get(t, n, cached); v != "c2" {
+		t.Fatalf("copy not refreshed: %v", v)
+	}
+}
+
 func TestNearNotLiveReadsRedis(t *testing.T) {
 	rdb, _ := testRedis(t)
 	ctx := context.Background()

@@ -63,6 +63,43 @@ func TestNoOversell(t *testing.T) {
 	}
 }
 
+// The last unit's buyer taps twice: the second tap comes after another
+// shopper's attempt marked the SKU sold out, and still gets the order. A new
+// key is refused; a cancellation returns the unit and clears the mark at once.
+func TestSoldOutMarkAndDoubleTap(t *testing.T) {
+	e := apptest.New(t)
+	cs := newCommerceStore(t, e, "lastunit", "mainland")
+	cs.owner.Must(200, "PATCH", cs.base+"/skus/"+cs.skuA, map[string]any{"stock": 1})
+	a, b := e.Shopper(cs.conn.StoreID, "first"), e.Shopper(cs.conn.StoreID, "second")
+	addrA, addrB := addAddress(t, a, cs.shop), addAddress(t, b, cs.shop)
+	buy := func(c *apptest.Client, addr, key string) apptest.Resp {
+		return c.Do("POST", cs.shop+"/checkout", map[string]any{"items": []map[string]any{{"sku_id": cs.skuA, "quantity": 1}},
+			"address_id": addr, "idempotency_key": key})
+	}
+	first := buy(a, addrA, "tap")
+	if first.Status != 201 {
+		t.Fatalf("first checkout: %d %s", first.Status, first.Body)
+	}
+	id := first.Map(t)["order"].(map[string]any)["id"].(string)
+	if r := buy(b, addrB, "k"); r.ErrorCode() != "sold_out" {
+		t.Fatalf("second shopper: %d %s, want sold_out", r.Status, r.Body)
+	}
+	if r := buy(b, addrB, "k2"); r.ErrorCode() != "sold_out" || r.FieldErrors()["items[0].quantity"] != "sold_out" {
+		t.Fatalf("second shopper again (marked): %d %s, want sold_out naming the field", r.Status, r.Body)
+	}
+	again := buy(a, addrA, "tap")
+	if again.Status != 200 || again.Map(t)["order"].(map[string]any)["id"] != id || again.Map(t)["payment"] == nil {
+		t.Fatalf("double tap after sold out: %d %s, want 200 with order %s and its payment", again.Status, again.Body, id)
+	}
+	if r := buy(a, addrA, "another"); r.ErrorCode() != "sold_out" {
+		t.Fatalf("a new key from the buyer: %d %s, want sold_out", r.Status, r.Body)
+	}
+	a.Must(200, "POST", cs.shop+"/orders/"+id+"/cancel", nil)
+	if r := buy(b, addrB, "k3"); r.Status != 201 {
+		t.Fatalf("after the unit came back: %d %s, want 201", r.Status, r.Body)
+	}
+}
+
 // txResource is the decrypted TRANSACTION.SUCCESS resource of a direct merchant.
 func txResource(c apptest.Connected, orderNo, txID string, total int64) map[string]any {
 	return map[string]any{"appid": c.AppID, "mchid": c.MchID, "out_trade_no": orderNo, "transaction_id": txID, "trade_type": "JSAPI",

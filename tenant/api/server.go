@@ -131,7 +131,10 @@ type Route struct {
 	// Multipart lists the form fields of a multipart upload.
 	Multipart []string
 	Status    int // success status; 200 when zero
-	Handler   gin.HandlerFunc
+	// CheckoutMemo (Shopper routes): read the session's last checkout in the
+	// session's own round trip (see shopAccess).
+	CheckoutMemo bool
+	Handler      gin.HandlerFunc
 }
 
 // QueryParam documents a query parameter.
@@ -208,9 +211,9 @@ func (s *Server) chain(r Route) []gin.HandlerFunc {
 	case Store:
 		return []gin.HandlerFunc{s.storeAccess(r.Obj, r.Act), r.Handler}
 	case ShopPublic:
-		return []gin.HandlerFunc{s.shopAccess(false, r.Method == http.MethodGet), r.Handler}
+		return []gin.HandlerFunc{s.shopAccess(false, r.Method == http.MethodGet, false), r.Handler}
 	case Shopper:
-		return []gin.HandlerFunc{s.shopAccess(true, false), r.Handler}
+		return []gin.HandlerFunc{s.shopAccess(true, false, r.CheckoutMemo), r.Handler}
 	case PayNotify:
 		return []gin.HandlerFunc{r.Handler}
 	}
@@ -364,6 +367,19 @@ func (s *Server) mget(ctx context.Context, keys ...string) ([]any, error) {
 		return s.Near.MGet(ctx, keys...)
 	}
 	return s.Redis.MGet(ctx, keys...).Result()
+}
+
+// mgetFresh is mget plus fresh keys read from Redis in the same round trip
+// and never served from a local copy.
+func (s *Server) mgetFresh(ctx context.Context, keys, fresh []string) ([]any, []any, error) {
+	if s.Near != nil {
+		return s.Near.MGetFresh(ctx, keys, fresh)
+	}
+	all, err := s.Redis.MGet(ctx, append(keys[:len(keys):len(keys)], fresh...)...).Result()
+	if err != nil {
+		return nil, nil, err
+	}
+	return all[:len(keys)], all[len(keys):], nil
 }
 
 // sessionOf reads a console session by access token.

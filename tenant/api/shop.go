@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -26,7 +27,10 @@ const (
 	PayNotify  = "pay_notify"  // WeChat Pay callbacks: authenticated by their signature
 )
 
-const keyShopSession = "shoplet.shop_session"
+const (
+	keyShopSession  = "shoplet.shop_session"
+	keyCheckoutMemo = "shoplet.checkout_memo"
+)
 
 type (
 	checkoutOutput struct {
@@ -85,7 +89,7 @@ func (s *Server) shopRoutes() []Route {
 		{Method: "GET", Path: sh + "/cart", Tag: "shop", Auth: Shopper, Summary: "The cart, priced now", Out: Page[order.CartLine]{}, Handler: s.shopCart},
 		{Method: "PUT", Path: sh + "/cart/:sku", Tag: "shop", Auth: Shopper, Summary: "Set a SKU's quantity in the cart (0 removes)", In: quantityInput{}, Handler: s.shopSetCart},
 		{Method: "POST", Path: sh + "/checkout", Tag: "shop", Auth: Shopper, Summary: "Place an order and get wx.requestPayment parameters",
-			In: order.CheckoutInput{}, Out: checkoutOutput{}, Status: 201, Handler: s.shopCheckout},
+			In: order.CheckoutInput{}, Out: checkoutOutput{}, Status: 201, CheckoutMemo: true, Handler: s.shopCheckout},
 		{Method: "GET", Path: sh + "/orders", Tag: "shop", Auth: Shopper, Summary: "The shopper's orders", Out: Page[order.Order]{},
 			Query: []QueryParam{{"status", "string", "only this status"}, {"cursor", "string", "next_cursor"}}, Handler: s.shopOrders},
 		{Method: "GET", Path: sh + "/orders/:order", Tag: "shop", Auth: Shopper, Summary: "An order with its history", Out: order.Order{}, Handler: s.shopOrder},
@@ -137,7 +141,10 @@ func (s *Server) shopStore(c *gin.Context, version int64) bool {
 
 // shopAccess resolves the store, and for Shopper routes the session, which
 // must belong to this store: a session of brand A is refused on brand B.
-func (s *Server) shopAccess(needSession, cacheable bool) gin.HandlerFunc {
+// With memo, the session's last checkout (its idempotency key and order) is
+// read in the same MGET as the session: a double tap is then recognised
+// without another round trip, before any sold-out mark refuses it.
+func (s *Server) shopAccess(needSession, cacheable, memo bool) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		tid := c.Param("store")
 		if !ids.Valid(tid) {
@@ -168,10 +175,19 @@ func (s *Server) shopAccess(needSession, cacheable bool) gin.HandlerFunc {
 		if cacheable && s.CatalogVersionKey != nil {
 			keys = append(keys, s.CatalogVersionKey(tid))
 		}
-		vals, err := s.mget(ctx(c), keys...)
+		var fresh []string
+		if memo && needSession {
+			fresh = []string{s.Members.CheckoutMemoKey(tid, tok)}
+		}
+		vals, memoVals, err := s.mgetFresh(ctx(c), keys, fresh)
 		if err != nil {
 			s.fail(c, errs.Wrap(err, "shop session"))
 			return
+		}
+		if len(memoVals) == 1 {
+			if m, ok := memoVals[0].(string); ok {
+				c.Set(keyCheckoutMemo, m)
+			}
 		}
 		version, err := access.VersionOf(vals[0])
 		if err != nil {
@@ -344,10 +360,32 @@ func (s *Server) shopCheckout(c *gin.Context) {
 		return
 	}
 	sess := shopSession(c)
-	o, created, err := s.Orders.Checkout(ctx(c), sess.MemberID, in)
-	if err != nil {
-		s.fail(c, err)
-		return
+	var (
+		o       order.Order
+		created bool
+		err     error
+		found   bool
+	)
+	if m := c.GetString(keyCheckoutMemo); m != "" && in.IdempotencyKey != "" {
+		// A repeat of this session's last checkout: that order, whatever
+		// happened to stock since (the last unit's buyer double-tapping).
+		if key, id, ok := strings.Cut(m, "\n"); ok && key == in.IdempotencyKey {
+			if o, err = s.Orders.Get(ctx(c), sess.MemberID, id); err == nil {
+				found = true
+			}
+		}
+	}
+	if !found {
+		o, created, err = s.Orders.Checkout(ctx(c), sess.MemberID, in)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+	}
+	if created {
+		if err := s.Redis.Set(ctx(c), s.Members.CheckoutMemoKey(sess.TenantID, bearer(c)), in.IdempotencyKey+"\n"+o.ID, checkoutMemoTTL).Err(); err != nil {
+			s.log.WarnContext(ctx(c), "remember checkout", "order_id", o.ID, "err", err)
+		}
 	}
 	out := checkoutOutput{Order: o, Created: created}
 	if s.Pay != nil && o.Status == order.PendingPayment {
@@ -369,6 +407,11 @@ func (s *Server) shopCheckout(c *gin.Context) {
 	}
 	c.JSON(status, out)
 }
+
+// checkoutMemoTTL bounds how long a repeated idempotency key is recognised
+// without the database (after it, the order is still found by its key unless
+// the item has sold out meanwhile).
+const checkoutMemoTTL = 24 * time.Hour
 
 func (s *Server) shopPay(c *gin.Context) {
 	sess := shopSession(c)

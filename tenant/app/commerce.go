@@ -220,36 +220,34 @@ func (m soldOut) key(ctx context.Context, sku string) string {
 	return m.a.Cfg.RedisPrefix + "soldout:{" + tid + "}:" + sku
 }
 
-func (m soldOut) idemKey(ctx context.Context, memberID, key string) string {
-	tid, _ := tenant.FromContext(ctx)
-	return m.a.Cfg.RedisPrefix + "idem:{" + tid + "}:" + memberID + ":" + key
-}
-
-func (m soldOut) Check(ctx context.Context, skus []string, memberID, key string) (bool, string, error) {
-	keys := make([]string, 0, len(skus)+1)
-	keys = append(keys, m.idemKey(ctx, memberID, key))
-	for _, s := range skus {
-		keys = append(keys, m.key(ctx, s))
+// Marked reads the marks through Near: a flash crowd's thousands of refused
+// attempts read one hot key, so they are answered from this instance's copy.
+// Mark and Clear invalidate the copies everywhere.
+func (m soldOut) Marked(ctx context.Context, skus []string) (int, error) {
+	keys := make([]string, len(skus))
+	for i, s := range skus {
+		keys[i] = m.key(ctx, s)
 	}
-	vals, err := m.a.Redis.Client.MGet(ctx, keys...).Result()
+	vals, err := m.a.Near.MGet(ctx, keys...)
 	if err != nil {
-		return false, "", err
+		return -1, err
 	}
-	orderID, _ := vals[0].(string)
-	for _, v := range vals[1:] {
+	for i, v := range vals {
 		if v != nil {
-			return true, orderID, nil
+			return i, nil
 		}
 	}
-	return false, orderID, nil
-}
-
-func (m soldOut) Remember(ctx context.Context, memberID, key, orderID string) {
-	m.a.Redis.Client.Set(ctx, m.idemKey(ctx, memberID, key), orderID, 24*time.Hour)
+	return -1, nil
 }
 
 func (m soldOut) Mark(ctx context.Context, sku string) {
-	m.a.Redis.Client.Set(ctx, m.key(ctx, sku), 1, soldOutTTL)
+	k := m.key(ctx, sku)
+	// Only the attempt that sets the mark tells the other instances.
+	if set, err := m.a.Redis.Client.SetNX(ctx, k, 1, soldOutTTL).Result(); err == nil && set {
+		if err := m.a.Near.Invalidate(ctx, k); err != nil {
+			m.a.Log.WarnContext(ctx, "invalidate sold-out mark", "err", err)
+		}
+	}
 }
 
 func (m soldOut) Clear(ctx context.Context, skus []string) {
@@ -261,6 +259,9 @@ func (m soldOut) Clear(ctx context.Context, skus []string) {
 		keys[i] = m.key(ctx, s)
 	}
 	m.a.Redis.Client.Del(ctx, keys...)
+	if err := m.a.Near.Invalidate(ctx, keys...); err != nil {
+		m.a.Log.WarnContext(ctx, "invalidate sold-out marks", "err", err)
+	}
 }
 
 // TypeMiniAppBuild generates a brand's mini-program.

@@ -104,6 +104,12 @@ func hash(s string) string {
 // SessionKey is the Redis key of a shop token.
 func (s *Service) SessionKey(token string) string { return s.Prefix + "shop:" + hash(token) }
 
+// CheckoutMemoKey names where the shop API keeps a session's last checkout
+// (idempotency key and order id) to answer a double tap without the database.
+func (s *Service) CheckoutMemoKey(tid, token string) string {
+	return s.Prefix + "checkout:{" + tid + "}:" + hash(token)
+}
+
 // LoginInput is what the mini-program sends after wx.login.
 type LoginInput struct {
 	Code      string `json:"code"`

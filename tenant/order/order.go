@@ -144,14 +144,13 @@ type Service struct {
 // out, so a flash crowd's failed attempts cost no database work. A mark can
 // only refuse early; the conditional stock decrement stays the only way in,
 // so a stale mark can never oversell (at worst it refuses for its short TTL).
+// A double tap is answered before the marks are consulted (the shop API keeps
+// each session's last checkout), so the last unit's buyer gets their order.
 type SoldOutMarks interface {
-	// Check reports whether any SKU is marked, and the order a member's
-	// idempotency key already made ("" if none remembered), in one round trip.
-	Check(ctx context.Context, skuIDs []string, memberID, key string) (marked bool, orderID string, err error)
+	// Marked returns the index of the first marked SKU, or -1.
+	Marked(ctx context.Context, skuIDs []string) (int, error)
 	Mark(ctx context.Context, skuID string)
 	Clear(ctx context.Context, skuIDs []string)
-	// Remember records the order an idempotency key made.
-	Remember(ctx context.Context, memberID, key, orderID string)
 }
 
 func actor(ctx context.Context) string {
@@ -328,31 +327,31 @@ func (s *Service) Checkout(ctx context.Context, memberID string, in CheckoutInpu
 		for i, it := range in.Items {
 			skus[i] = it.SKUID
 		}
-		marked, orderID, err := s.SoldOut.Check(ctx, skus, memberID, in.IdempotencyKey)
-		if err == nil && orderID != "" {
-			// A double tap whose first tap got an order (perhaps the last unit).
-			if existing, err := s.Get(ctx, memberID, orderID); err == nil {
-				return existing, false, nil
-			}
+		if i, err := s.SoldOut.Marked(ctx, skus); err == nil && i >= 0 {
+			return Order{}, false, errSoldOut(i, "this item")
 		}
-		if err == nil && marked {
-			return Order{}, false, errSoldOut(0, "this item")
-		}
-	}
-	if existing, err := s.byKey(ctx, memberID, in.IdempotencyKey); err == nil {
-		return existing, false, nil
-	}
-	addr, err := s.Members.Address(ctx, memberID, in.AddressID)
-	if err != nil {
-		return Order{}, false, errs.Field("address_id", "not_found", "choose one of the shopper's addresses")
 	}
 	now := time.Now().UTC()
 	o := Order{ID: ids.New(), OrderNo: orderNo(now), MemberID: memberID, Status: PendingPayment, Currency: "CNY",
-		IdempotencyKey: in.IdempotencyKey, Remark: in.Remark, EntryScene: in.Scene, ExpiresAt: now.Add(s.PayTimeout), CreatedAt: now, UpdatedAt: now,
-		Address: jsonb.Of(map[string]string{"name": addr.Name, "phone": addr.Phone, "province": addr.Province, "city": addr.City,
-			"district": addr.District, "detail": addr.Detail, "postal_code": addr.PostalCode})}
+		IdempotencyKey: in.IdempotencyKey, Remark: in.Remark, EntryScene: in.Scene, ExpiresAt: now.Add(s.PayTimeout), CreatedAt: now, UpdatedAt: now}
 	var products []string
-	err = s.T.Tx(ctx, func(ctx context.Context) error {
+	var existing *Order
+	// One transaction from the idempotency look-up to the reservation: the
+	// checkout's statements share one BEGIN and one COMMIT.
+	err := s.T.Tx(ctx, func(ctx context.Context) error {
+		if prev, err := s.byKey(ctx, memberID, in.IdempotencyKey); err == nil {
+			existing = &prev
+			return nil
+		}
+		addr, err := s.Members.Address(ctx, memberID, in.AddressID)
+		if err != nil {
+			if errs.KindOf(err) == errs.NotFound {
+				return errs.Field("address_id", "not_found", "choose one of the shopper's addresses")
+			}
+			return err
+		}
+		o.Address = jsonb.Of(map[string]string{"name": addr.Name, "phone": addr.Phone, "province": addr.Province, "city": addr.City,
+			"district": addr.District, "detail": addr.Detail, "postal_code": addr.PostalCode})
 		q := s.T.Q(ctx)
 		items := in.Items
 		fromCart := len(items) == 0
@@ -385,6 +384,14 @@ func (s *Service) Checkout(ctx context.Context, memberID string, in CheckoutInpu
 			sku, p, err := s.skuOf(ctx, skuID)
 			if err != nil || p.Status != catalog.OnShelf {
 				return errs.Field(fmt.Sprintf("items[%d].sku_id", idx), "not_available", "this item is not for sale")
+			}
+			if sku.Stock < merged[skuID] {
+				// Already short in the last committed state: refuse before
+				// writing anything (the reservation below stays the guard).
+				if s.SoldOut != nil {
+					s.SoldOut.Mark(ctx, skuID)
+				}
+				return errSoldOut(idx, p.Title)
 			}
 			prods[skuID] = p
 			l := Line{ID: ids.New(), OrderID: o.ID, ProductID: p.ID, SKUID: skuID, Title: p.Title, Spec: sku.SpecValues,
@@ -443,10 +450,10 @@ func (s *Service) Checkout(ctx context.Context, memberID string, in CheckoutInpu
 	if err != nil {
 		return Order{}, false, err
 	}
-	s.changed(ctx, products...)
-	if s.SoldOut != nil {
-		s.SoldOut.Remember(ctx, memberID, in.IdempotencyKey, o.ID)
+	if existing != nil {
+		return *existing, false, nil
 	}
+	s.changed(ctx, products...)
 	if s.AfterCheckout != nil {
 		if err := s.AfterCheckout(ctx, o); err != nil {
 			return o, true, err
