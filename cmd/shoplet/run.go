@@ -57,8 +57,8 @@ type Config struct {
 	LoginLockFor       time.Duration `env:"LOGIN_LOCK_FOR" envDefault:"15m"`
 	LoginMaxPerIP      int           `env:"LOGIN_MAX_PER_IP" envDefault:"30"`
 	EnforcerCacheSize  int           `env:"ENFORCER_CACHE_SIZE" envDefault:"10000"`
-	DBMaxConns         int           `env:"DB_MAX_CONNS" envDefault:"32"`
-	Worker             string        `env:"WORKER" envDefault:"auto"` // auto | inline | off
+	DBMaxConns         int           `env:"DB_MAX_CONNS" envDefault:"0"` // 0: 4 per CPU, at least 8 (db.DefaultMaxConns)
+	Worker             string        `env:"WORKER" envDefault:"auto"`    // auto | inline | off
 	WorkerConcurrency  int           `env:"WORKER_CONCURRENCY" envDefault:"8"`
 	TrustedProxies     []string      `env:"TRUSTED_PROXIES"`
 	LogLevel           string        `env:"LOG_LEVEL" envDefault:"info"`
