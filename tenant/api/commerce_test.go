@@ -66,6 +66,7 @@ func TestNoOversell(t *testing.T) {
 // The last unit's buyer taps twice: the second tap comes after another
 // shopper's attempt marked the SKU sold out, and still gets the order. A new
 // key is refused; a cancellation returns the unit and clears the mark at once.
+// A request for more units than are left does not mark the SKU.
 func TestSoldOutMarkAndDoubleTap(t *testing.T) {
 	e := apptest.New(t)
 	cs := newCommerceStore(t, e, "lastunit", "mainland")
@@ -75,6 +76,11 @@ func TestSoldOutMarkAndDoubleTap(t *testing.T) {
 	buy := func(c *apptest.Client, addr, key string) apptest.Resp {
 		return c.Do("POST", cs.shop+"/checkout", map[string]any{"items": []map[string]any{{"sku_id": cs.skuA, "quantity": 1}},
 			"address_id": addr, "idempotency_key": key})
+	}
+	// Asking for more than is left is refused without marking the SKU.
+	if r := b.Do("POST", cs.shop+"/checkout", map[string]any{"items": []map[string]any{{"sku_id": cs.skuA, "quantity": 2}},
+		"address_id": addrB, "idempotency_key": "two"}); r.ErrorCode() != "sold_out" {
+		t.Fatalf("two of one: %d %s, want sold_out", r.Status, r.Body)
 	}
 	first := buy(a, addrA, "tap")
 	if first.Status != 201 {

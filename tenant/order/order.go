@@ -388,7 +388,9 @@ func (s *Service) Checkout(ctx context.Context, memberID string, in CheckoutInpu
 			if sku.Stock < merged[skuID] {
 				// Already short in the last committed state: refuse before
 				// writing anything (the reservation below stays the guard).
-				if s.SoldOut != nil {
+				// Only an empty SKU is marked: one asking for more than is
+				// left must not stop others buying what is left.
+				if s.SoldOut != nil && sku.Stock <= 0 {
 					s.SoldOut.Mark(ctx, skuID)
 				}
 				return errSoldOut(idx, p.Title)
@@ -430,7 +432,7 @@ func (s *Service) Checkout(ctx context.Context, memberID string, in CheckoutInpu
 				return err
 			}
 			if !ok {
-				if s.SoldOut != nil {
+				if s.SoldOut != nil && qty == 1 { // not even one unit left
 					s.SoldOut.Mark(ctx, skuID)
 				}
 				return errSoldOut(indexOf(order, skuID), p.Title)
