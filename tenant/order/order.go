@@ -336,6 +336,9 @@ func (s *Service) Checkout(ctx context.Context, memberID string, in CheckoutInpu
 		IdempotencyKey: in.IdempotencyKey, Remark: in.Remark, EntryScene: in.Scene, ExpiresAt: now.Add(s.PayTimeout), CreatedAt: now, UpdatedAt: now}
 	var products []string
 	var existing *Order
+	// emptied is a SKU found with no stock at all; it is marked after the
+	// transaction (marking waits for every instance to drop its copy).
+	var emptied string
 	// One transaction from the idempotency look-up to the reservation: the
 	// checkout's statements share one BEGIN and one COMMIT.
 	err := s.T.Tx(ctx, func(ctx context.Context) error {
@@ -390,8 +393,8 @@ func (s *Service) Checkout(ctx context.Context, memberID string, in CheckoutInpu
 				// writing anything (the reservation below stays the guard).
 				// Only an empty SKU is marked: one asking for more than is
 				// left must not stop others buying what is left.
-				if s.SoldOut != nil && sku.Stock <= 0 {
-					s.SoldOut.Mark(ctx, skuID)
+				if sku.Stock <= 0 {
+					emptied = skuID
 				}
 				return errSoldOut(idx, p.Title)
 			}
@@ -432,8 +435,8 @@ func (s *Service) Checkout(ctx context.Context, memberID string, in CheckoutInpu
 				return err
 			}
 			if !ok {
-				if s.SoldOut != nil && qty == 1 { // not even one unit left
-					s.SoldOut.Mark(ctx, skuID)
+				if qty == 1 { // not even one unit left
+					emptied = skuID
 				}
 				return errSoldOut(indexOf(order, skuID), p.Title)
 			}
@@ -441,6 +444,9 @@ func (s *Service) Checkout(ctx context.Context, memberID string, in CheckoutInpu
 		}
 		return nil
 	})
+	if emptied != "" && s.SoldOut != nil {
+		s.SoldOut.Mark(ctx, emptied)
+	}
 	if errors.Is(err, gorm.ErrDuplicatedKey) {
 		// A double tap: the other request created the order with this key (its
 		// stock reservation stands; ours rolled back).
