@@ -41,8 +41,8 @@ type Deps struct {
 	DB    *db.DB
 	T     *tenant.Store
 	Redis redis.UniversalClient
-	// Near, when set, serves sessions and policy/catalog versions from
-	// coherent instance-local copies instead of a Redis round trip.
+	// Near serves sessions and policy/catalog versions from coherent
+	// instance-local copies (from Redis when it has none).
 	Near      *kv.Near
 	Auth      *onboard.Auth
 	Stores    *onboard.Stores
@@ -360,31 +360,9 @@ func principal(c *gin.Context) access.Principal {
 
 var errStoreNotFound = errs.NotFoundf("store")
 
-// mget reads console auth keys (session, versions): from the coherent local
-// copies when the server has them, else from Redis.
-func (s *Server) mget(ctx context.Context, keys ...string) ([]any, error) {
-	if s.Near != nil {
-		return s.Near.MGet(ctx, keys...)
-	}
-	return s.Redis.MGet(ctx, keys...).Result()
-}
-
-// mgetFresh is mget plus fresh keys read from Redis in the same round trip
-// and never served from a local copy.
-func (s *Server) mgetFresh(ctx context.Context, keys, fresh []string) ([]any, []any, error) {
-	if s.Near != nil {
-		return s.Near.MGetFresh(ctx, keys, fresh)
-	}
-	all, err := s.Redis.MGet(ctx, append(keys[:len(keys):len(keys)], fresh...)...).Result()
-	if err != nil {
-		return nil, nil, err
-	}
-	return all[:len(keys)], all[len(keys):], nil
-}
-
 // sessionOf reads a console session by access token.
 func (s *Server) sessionOf(ctx context.Context, tok string) (onboard.Session, error) {
-	v, err := s.mget(ctx, s.Auth.SessionKey(tok))
+	v, err := s.Near.MGet(ctx, s.Auth.SessionKey(tok))
 	if err != nil {
 		return onboard.Session{}, errs.Wrap(err, "session lookup")
 	}
@@ -419,7 +397,7 @@ func (s *Server) storeAccess(obj, act string) gin.HandlerFunc {
 		if wantCatalog {
 			keys = append(keys, s.CatalogVersionKey(tid))
 		}
-		vals, err := s.mget(ctx, keys...)
+		vals, err := s.Near.MGet(ctx, keys...)
 		if err != nil {
 			s.fail(c, errs.Wrap(err, "session lookup"))
 			return

@@ -179,7 +179,7 @@ func (s *Server) shopAccess(needSession, cacheable, memo bool) gin.HandlerFunc {
 		if memo && needSession {
 			fresh = []string{s.Members.CheckoutMemoKey(tid, tok)}
 		}
-		vals, memoVals, err := s.mgetFresh(ctx(c), keys, fresh)
+		vals, memoVals, err := s.Near.MGetFresh(ctx(c), keys, fresh)
 		if err != nil {
 			s.fail(c, errs.Wrap(err, "shop session"))
 			return
@@ -627,7 +627,7 @@ func (s *Server) publicVersions(c *gin.Context, tid string) (versions, bool) {
 	if s.CatalogVersionKey != nil {
 		keys = append(keys, s.CatalogVersionKey(tid))
 	}
-	vals, err := s.mget(ctx(c), keys...)
+	vals, err := s.Near.MGet(ctx(c), keys...)
 	if err != nil {
 		s.fail(c, errs.Wrap(err, "store versions"))
 		return versions{}, false
