@@ -12,7 +12,6 @@ import (
 
 	"github.com/shoplet/shoplet/pkg/db"
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 )
 
 type ctxKey struct{}
@@ -68,15 +67,23 @@ func ActorFrom(ctx context.Context) Actor { a, _ := ctx.Value(actorKey{}).(Actor
 
 // Store opens tenant-scoped and platform transactions.
 type Store struct {
-	DB *db.DB
+	DB     *db.DB
+	tables *tables
 }
 
-// NewStore registers the scoping callbacks on d and returns a Store.
+// NewStore reads the tenant-owned tables from d's schema, registers the
+// scoping callbacks and the guard on d (see scope.go) and returns a Store.
 func NewStore(d *db.DB) (*Store, error) {
-	if err := register(d.Gorm); err != nil {
+	names, err := loadOwned(context.Background(), d)
+	if err != nil {
 		return nil, err
 	}
-	return &Store{DB: d}, nil
+	t := &tables{}
+	t.add(names...)
+	if err := t.register(d.Gorm); err != nil {
+		return nil, err
+	}
+	return &Store{DB: d, tables: t}, nil
 }
 
 // Tx runs fn in a transaction scoped to the tenant in ctx. It fails with
@@ -148,38 +155,6 @@ func isOwned(t reflect.Type) bool {
 	_, owned := reflect.New(t).Interface().(Owned)
 	ownedCache.Store(t, owned)
 	return owned
-}
-
-func register(g *gorm.DB) error {
-	cb := g.Callback()
-	if err := cb.Query().Before("gorm:query").Register("tenant:scope", scope); err != nil {
-		return err
-	}
-	if err := cb.Row().Before("gorm:row").Register("tenant:scope", scope); err != nil {
-		return err
-	}
-	if err := cb.Update().Before("gorm:update").Register("tenant:scope", scope); err != nil {
-		return err
-	}
-	if err := cb.Delete().Before("gorm:delete").Register("tenant:scope", scope); err != nil {
-		return err
-	}
-	return cb.Create().Before("gorm:create").Register("tenant:stamp", stamp)
-}
-
-func scope(g *gorm.DB) {
-	st := g.Statement
-	if st.Schema == nil || !isOwned(st.Schema.ModelType) {
-		return
-	}
-	tid, ok := FromContext(st.Context)
-	if !ok {
-		_ = g.AddError(ErrNoTenant)
-		return
-	}
-	st.AddClause(clause.Where{Exprs: []clause.Expression{
-		clause.Eq{Column: clause.Column{Table: clause.CurrentTable, Name: "tenant_id"}, Value: tid},
-	}})
 }
 
 // ErrTenantMismatch is returned when a model carries another tenant's id.

@@ -86,3 +86,55 @@ func TestShopSeesChangesWithinASecond(t *testing.T) {
 		t.Fatalf("off-shelf product detail: %d", r.Status)
 	}
 }
+
+// TestShopProductDetailAnswersTheIDAskedFor: the shop's product page is cached
+// per product, not per route. Three on-shelf products and a draft in one
+// store, one product in another: each id answers with its own product (twice,
+// so the second read comes from the cache), the draft and the other store's
+// product are 404, and the console's product page follows the same rule.
+func TestShopProductDetailAnswersTheIDAskedFor(t *testing.T) {
+	e := apptest.New(t)
+	owner := e.SignUp("owner@detail.example")
+	sid := owner.CreateStore("detail", "mainland", "apparel")
+	otherOwner := e.SignUp("owner@detail-other.example")
+	otherID := otherOwner.CreateStore("detail-other", "mainland", "apparel")
+	create := func(c *apptest.Client, store, title string, shelf bool) string {
+		p := c.Must(201, "POST", "/api/v1/stores/"+store+"/products", map[string]any{"title": title, "business_category": "apparel",
+			"skus": []map[string]any{{"spec": map[string]string{}, "price": 100, "stock": 1}}}).Map(t)
+		id := p["id"].(string)
+		if shelf {
+			c.Must(200, "PUT", "/api/v1/stores/"+store+"/products/"+id+"/status", map[string]string{"status": "on_shelf"})
+		}
+		return id
+	}
+	titles := map[string]string{}
+	for _, title := range []string{"Linen shirt", "Wool scarf", "Silk tie"} {
+		titles[create(owner, sid, title, true)] = title
+	}
+	draft := create(owner, sid, "Draft coat", false)
+	foreign := create(otherOwner, otherID, "Other brand's shirt", true)
+
+	shop := "/api/shop/v1/stores/" + sid + "/products/"
+	for round := 0; round < 2; round++ {
+		for id, title := range titles {
+			got := e.Anon().Must(200, "GET", shop+id, nil).Map(t)
+			if got["id"] != id || got["title"] != title {
+				t.Errorf("round %d: GET %s answered %v %q, want %s %q", round, id, got["id"], got["title"], id, title)
+			}
+			got = owner.Must(200, "GET", "/api/v1/stores/"+sid+"/products/"+id, nil).Map(t)
+			if got["id"] != id || got["title"] != title {
+				t.Errorf("round %d: console GET %s answered %v %q", round, id, got["id"], got["title"])
+			}
+		}
+		if r := e.Anon().Do("GET", shop+draft, nil); r.Status != 404 {
+			t.Errorf("round %d: a draft answered %d: %s", round, r.Status, r.Body)
+		}
+		if r := e.Anon().Do("GET", shop+foreign, nil); r.Status != 404 {
+			t.Errorf("round %d: another store's product answered %d: %s", round, r.Status, r.Body)
+		}
+	}
+	got := e.Anon().Must(200, "GET", "/api/shop/v1/stores/"+otherID+"/products/"+foreign, nil).Map(t)
+	if got["id"] != foreign || got["title"] != "Other brand's shirt" {
+		t.Errorf("the other store's product answered %v %q", got["id"], got["title"])
+	}
+}

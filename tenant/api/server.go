@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -483,7 +484,9 @@ func (s *Server) cached(c *gin.Context, compute func() (any, error)) {
 		return
 	}
 	tid, _ := tenant.FromContext(ctx(c))
-	key := tid + "|" + strconv.FormatInt(v.(int64), 10) + "|" + c.FullPath() + "?" + c.Request.URL.Query().Encode()
+	// The actual path, not the route pattern: /products/:product is one route
+	// but every product id is its own answer.
+	key := listKey(tid, v.(int64), c.Request.URL.Path, c.Request.URL.Query())
 	if b, ok := s.lists.Get(key); ok {
 		s.hits.WithLabelValues("hit").Inc()
 		writeJSON(c, b)
@@ -513,6 +516,13 @@ func (s *Server) cached(c *gin.Context, compute func() (any, error)) {
 		return
 	}
 	writeJSON(c, res.([]byte))
+}
+
+// listKey is a cached response's key: the tenant, its catalog version, the
+// request's path (with its ids) and the query in a normal form (keys sorted,
+// so ?a=1&b=2 and ?b=2&a=1 share an entry).
+func listKey(tid string, version int64, path string, q url.Values) string {
+	return tid + "|" + strconv.FormatInt(version, 10) + "|" + path + "?" + q.Encode()
 }
 
 // writeJSON writes an encoded JSON body with its length, so the response goes
