@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -62,8 +63,11 @@ func TestOpenAPIMatchesRouter(t *testing.T) {
 	if sku.Properties["price"] == nil || sku.Properties["price"].Value.Type.Is("integer") == false {
 		t.Errorf("SKU price is not an integer in the schema")
 	}
-	var raw map[string]any
-	_ = json.Unmarshal(r.Body, &raw)
+	// Fields tagged binding:"required" are required in the schema.
+	login := doc.Paths.Find("/api/v1/auth/login").Post.RequestBody.Value.Content["application/json"].Schema.Value
+	if !slices.Equal(login.Required, []string{"email", "password"}) {
+		t.Errorf("login input requires %v, want email and password", login.Required)
+	}
 	if len(documented) < 50 {
 		t.Fatalf("only %d operations documented", len(documented))
 	}
