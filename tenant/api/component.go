@@ -18,10 +18,10 @@ func (s *Server) componentRoutes() []Route {
 			Act: access.Write, Summary: "A link to authorise the store's mini-program to the platform (third-party platform)",
 			Out: authorizeURLOutput{}, Handler: s.authorizeURL},
 		{Method: "POST", Path: "/api/wechat/component/events", Tag: "wechat", Auth: Public,
-			Summary: "WeChat's third-party platform events (verified by msg_signature, encrypted)", Handler: s.componentEvent},
+			Summary: "WeChat's third-party platform events (verified by msg_signature, encrypted)", Consumes: "text/xml", Produces: "text/plain", Handler: s.componentEvent},
 		{Method: "GET", Path: "/api/wechat/component/authorized", Tag: "wechat", Auth: Public,
 			Summary: "Where WeChat returns the brand's browser after authorising",
-			Query:   []QueryParam{{"state", "string", "issued with the link"}, {"auth_code", "string", "from WeChat"}}, Handler: s.componentAuthorized},
+			Query:   []QueryParam{{"state", "string", "issued with the link"}, {"auth_code", "string", "from WeChat"}}, Status: 302, Handler: s.componentAuthorized},
 	}
 }
 

@@ -55,7 +55,7 @@ func (s *Server) consoleRoutes() []Route {
 			Summary: "GMV, orders, paying members, conversion, best sellers and entry sources over 1, 7 or 30 days",
 			Query:   []QueryParam{{"days", "integer", "1 (today), 7 or 30"}}, Out: order.Stats{}, Handler: s.dashboard},
 		{Method: "GET", Path: "/api/v1/stores/:store/products/export", Tag: "catalog", Auth: Store, Obj: access.ObjCatalog, Act: access.Read,
-			Summary: "Every product as CSV, one row per SKU (the import reads the same columns)", Handler: s.exportProducts},
+			Summary: "Every product as CSV, one row per SKU (the import reads the same columns)", Produces: "text/csv", Handler: s.exportProducts},
 		{Method: "POST", Path: "/api/v1/stores/:store/products/import", Tag: "catalog", Auth: Store, Obj: access.ObjCatalog, Act: access.Write,
 			Summary: "Import products from CSV (a background job; its result lists each row's errors)", Multipart: []string{"file"},
 			Out: catalog.Job{}, Status: 202, Handler: s.importProducts},

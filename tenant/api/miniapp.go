@@ -27,14 +27,14 @@ func (s *Server) miniappRoutes() []Route {
 		{Method: "GET", Path: st + "/builds/:build", Tag: "miniapp", Auth: Store, Obj: access.ObjMiniApp, Act: access.Read,
 			Summary: "A build's progress and result (app.json, ext.json, package sizes)", Out: miniapp.Build{}, Handler: s.getBuild},
 		{Method: "GET", Path: st + "/builds/:build/download", Tag: "miniapp", Auth: Store, Obj: access.ObjMiniApp, Act: access.Read,
-			Summary: "Download the generated project (zip) to upload with WeChat's tools", Handler: s.downloadBuild},
+			Summary: "Download the generated project (zip) to upload with WeChat's tools", Produces: "application/zip", Errors: []int{409}, Handler: s.downloadBuild},
 		{Method: "GET", Path: st + "/builds/:build/preview", Tag: "miniapp", Auth: Store, Obj: access.ObjMiniApp, Act: access.Read,
-			Summary: "The home page with the build's theme (HTML)", Handler: s.previewBuild},
+			Summary: "The home page with the build's theme (HTML)", Produces: "text/html", Handler: s.previewBuild},
 		{Method: "GET", Path: st + "/code", Tag: "miniapp", Auth: Store, Obj: access.ObjMiniApp, Act: access.Read,
 			Summary: "A mini-program code (JPEG) for an in-store display; the label is recorded as the entry source",
-			Query:   []QueryParam{{"label", "string", "1–20 letters, digits, - or _, e.g. shanghai-window"}}, Handler: s.storeCode},
+			Query:   []QueryParam{{"label", "string", "1–20 letters, digits, - or _, e.g. shanghai-window"}}, Produces: "image/jpeg", Handler: s.storeCode},
 		{Method: "GET", Path: "/api/v1/stores/:store/products/:product/code", Tag: "miniapp", Auth: Store, Obj: access.ObjCatalog, Act: access.Read,
-			Summary: "A mini-program code (JPEG) that opens the product, for packaging and in-store displays", Handler: s.productCode},
+			Summary: "A mini-program code (JPEG) that opens the product, for packaging and in-store displays", Produces: "image/jpeg", Handler: s.productCode},
 	}
 }
 

@@ -9,6 +9,8 @@ import (
 	"path"
 	"reflect"
 	"regexp"
+	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -74,24 +76,12 @@ func (s *Server) OpenAPI() map[string]any {
 			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{
 				"multipart/form-data": map[string]any{"schema": map[string]any{"type": "object", "properties": props, "required": r.Multipart}}}}
 		}
-		status := r.Status
-		if status == 0 {
-			status = 200
+		if r.Consumes != "" {
+			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{
+				r.Consumes: map[string]any{"schema": map[string]any{"type": "string", "description": "signed and encrypted by WeChat"}}}}
 		}
-		resp := map[string]any{}
-		switch {
-		case r.Out != nil:
-			resp[strconv.Itoa(status)] = map[string]any{"description": "OK", "content": map[string]any{"application/json": map[string]any{"schema": g.schema(reflect.TypeOf(r.Out))}}}
-		case strings.Contains(r.Path, "/files/"):
-			resp["200"] = map[string]any{"description": "the file", "content": map[string]any{"application/octet-stream": map[string]any{"schema": map[string]any{"type": "string", "format": "binary"}}}}
-		default:
-			resp["204"] = map[string]any{"description": "done"}
-		}
-		resp["default"] = map[string]any{"description": "error", "content": map[string]any{"application/json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/Error"}}}}
-		op["responses"] = resp
-		if r.Auth != Public {
-			op["security"] = []any{map[string]any{"bearer": []string{}}}
-		}
+		op["responses"] = g.responses(r)
+		op["security"] = securityOf(r.Auth)
 		if r.Auth == Store {
 			op["x-permission"] = r.Obj + ":" + r.Act
 		}
@@ -100,12 +90,146 @@ func (s *Server) OpenAPI() map[string]any {
 	return map[string]any{
 		"openapi": "3.0.3",
 		"info": map[string]any{"title": "Shoplet API", "version": s.Version,
+			"license": map[string]any{"name": "Apache 2.0", "url": "https://www.apache.org/licenses/LICENSE-2.0"},
 			"description": "Multi-tenant WeChat mini-program storefront builder. Money is int64 fen; times are UTC RFC 3339. " +
 				"Every error has the shape {error: {kind, code, message, fields, request_id}}. Another store's objects answer 404."},
-		"servers":    []any{map[string]any{"url": "/"}},
-		"paths":      paths,
-		"components": map[string]any{"schemas": g.components, "securitySchemes": map[string]any{"bearer": map[string]any{"type": "http", "scheme": "bearer"}}},
+		"servers": []any{map[string]any{"url": "/"}},
+		"paths":   paths,
+		"components": map[string]any{"schemas": g.components, "securitySchemes": map[string]any{
+			schemeConsole: map[string]any{"type": "http", "scheme": "bearer",
+				"description": "A console access token from POST /api/v1/auth/login, /auth/signup or /auth/refresh, sent as Authorization: Bearer <token>."},
+			schemeShop: map[string]any{"type": "http", "scheme": "bearer",
+				"description": "A shop session token from POST /api/shop/v1/stores/{store}/login, valid in that store only, sent as Authorization: Bearer <token>."},
+		}},
 	}
+}
+
+// The two bearer tokens travel in the same header but are issued by different
+// sign-ins and are not interchangeable: a console token is refused by the shop
+// API and the other way round.
+const (
+	schemeConsole = "consoleToken"
+	schemeShop    = "shopToken"
+)
+
+// securityOf is the security requirement that the middleware of an auth level
+// enforces (see Server.chain). Public, ShopPublic and PayNotify routes declare
+// none: WeChat's callbacks are verified by their signatures, not a token.
+func securityOf(auth string) []any {
+	switch auth {
+	case User, Operator, Store:
+		return []any{map[string]any{schemeConsole: []string{}}}
+	case Shopper:
+		return []any{map[string]any{schemeShop: []string{}}}
+	}
+	return []any{}
+}
+
+// Secured reports whether a route's auth level requires a bearer token.
+func (r Route) Secured() bool { return len(securityOf(r.Auth)) > 0 }
+
+// callback reports whether a route answers WeChat in WeChat's protocol rather
+// than in the JSON error shape.
+func (r Route) callback() bool { return r.Auth == PayNotify || r.Consumes != "" }
+
+var errorText = map[int]string{
+	400: "invalid input: error.fields names each field at fault",
+	401: "missing, invalid or expired token, or wrong credentials",
+	403: "the role does not allow this, or the store is suspended",
+	404: "no such object in this store (another store's objects do not exist)",
+	409: "the object's state does not allow this",
+	413: "the request body or file is too large",
+}
+
+// errorStatuses derives the error answers of a route from what its middleware
+// and input decoding can refuse, plus the route's own Errors.
+func errorStatuses(r Route) []int {
+	set := map[int]bool{}
+	for _, st := range r.Errors {
+		set[st] = true
+	}
+	if r.In != nil || len(r.Multipart) > 0 || len(r.Query) > 0 || r.Consumes != "" {
+		set[400] = true
+	}
+	if r.In != nil || len(r.Multipart) > 0 {
+		set[413] = true
+	}
+	if r.Secured() {
+		set[401] = true
+	}
+	hasParams := paramRE.MatchString(r.Path)
+	switch r.Auth {
+	case Store:
+		set[403] = true
+	case User:
+		if strings.Contains(r.Path, ":agency") {
+			set[403] = true // agency admins only
+		}
+	case Operator:
+		set[404] = true // anyone else is told the route does not exist
+	}
+	if hasParams && r.Auth != Public {
+		set[404] = true
+	}
+	if r.Secured() && r.Method != http.MethodGet {
+		set[409] = true
+	}
+	out := make([]int, 0, len(set))
+	for st := range set {
+		out = append(out, st)
+	}
+	sort.Ints(out)
+	return out
+}
+
+func (g *schemaGen) responses(r Route) map[string]any {
+	status := r.Status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	resp := map[string]any{}
+	switch {
+	case r.Out != nil:
+		resp[strconv.Itoa(status)] = map[string]any{"description": "OK", "content": map[string]any{"application/json": map[string]any{"schema": g.schema(reflect.TypeOf(r.Out))}}}
+	case status == http.StatusFound:
+		resp["302"] = map[string]any{"description": "redirect", "headers": map[string]any{"Location": map[string]any{"schema": map[string]any{"type": "string"}}}}
+	case r.Produces != "" || r.Method == http.MethodGet:
+		mt := r.Produces
+		if mt == "" {
+			mt = "application/octet-stream"
+		}
+		schema := map[string]any{"type": "string"}
+		if !strings.HasPrefix(mt, "text/") {
+			schema["format"] = "binary"
+		}
+		resp[strconv.Itoa(status)] = map[string]any{"description": "OK", "content": map[string]any{mt: map[string]any{"schema": schema}}}
+	default:
+		st := r.Status // 202 when the work goes on in the background
+		if st == 0 {
+			st = http.StatusNoContent
+		}
+		resp[strconv.Itoa(st)] = map[string]any{"description": "done"}
+	}
+	errorRef := map[string]any{"application/json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/Error"}}}
+	for _, st := range errorStatuses(r) {
+		content := errorRef
+		if st == http.StatusBadRequest && r.callback() {
+			content = callbackRefusal(r)
+		}
+		resp[strconv.Itoa(st)] = map[string]any{"description": errorText[st], "content": content}
+	}
+	resp["default"] = map[string]any{"description": "unexpected error", "content": errorRef}
+	return resp
+}
+
+// callbackRefusal is how a WeChat callback says it refused a message: in
+// WeChat's own shape, so that WeChat retries.
+func callbackRefusal(r Route) map[string]any {
+	if r.Auth == PayNotify {
+		return map[string]any{"application/json": map[string]any{"schema": map[string]any{"type": "object",
+			"properties": map[string]any{"code": map[string]any{"type": "string"}, "message": map[string]any{"type": "string"}}}}}
+	}
+	return map[string]any{"text/plain": map[string]any{"schema": map[string]any{"type": "string"}}}
 }
 
 type schemaGen struct{ components map[string]any }
@@ -125,10 +249,14 @@ func (g *schemaGen) schema(t reflect.Type) map[string]any {
 	switch t.Kind() {
 	case reflect.Pointer:
 		s := g.schema(t.Elem())
+		// OpenAPI 3.0 ignores siblings of $ref and wants a type beside
+		// nullable; every component is an object (a struct).
 		if ref, ok := s["$ref"]; ok {
-			return map[string]any{"allOf": []any{map[string]any{"$ref": ref}}, "nullable": true}
+			return map[string]any{"type": "object", "allOf": []any{map[string]any{"$ref": ref}}, "nullable": true}
 		}
-		s["nullable"] = true
+		if _, typed := s["type"]; typed {
+			s["nullable"] = true
+		}
 		return s
 	case reflect.String:
 		return map[string]any{"type": "string"}
@@ -162,15 +290,24 @@ func (g *schemaGen) schema(t reflect.Type) map[string]any {
 		if _, ok := g.components[name]; !ok {
 			g.components[name] = map[string]any{} // placeholder against recursion
 			props := map[string]any{}
-			g.fields(t, props)
-			g.components[name] = map[string]any{"type": "object", "properties": props}
+			var required []string
+			g.fields(t, props, &required)
+			obj := map[string]any{"type": "object", "properties": props}
+			if len(required) > 0 {
+				sort.Strings(required)
+				obj["required"] = required
+			}
+			g.components[name] = obj
 		}
 		return map[string]any{"$ref": "#/components/schemas/" + name}
 	}
 	return map[string]any{}
 }
 
-func (g *schemaGen) fields(t reflect.Type, props map[string]any) {
+// fields adds the JSON fields of t, and of the structs it embeds, to props;
+// those tagged binding:"required" (the tag the input validation enforces) are
+// appended to required.
+func (g *schemaGen) fields(t reflect.Type, props map[string]any, required *[]string) {
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
 		tag := f.Tag.Get("json")
@@ -184,7 +321,7 @@ func (g *schemaGen) fields(t reflect.Type, props map[string]any) {
 				ft = ft.Elem()
 			}
 			if ft.Kind() == reflect.Struct {
-				g.fields(ft, props)
+				g.fields(ft, props, required)
 			}
 			continue
 		}
@@ -192,6 +329,9 @@ func (g *schemaGen) fields(t reflect.Type, props map[string]any) {
 			name = f.Name
 		}
 		props[name] = g.schema(f.Type)
+		if slices.Contains(strings.Split(f.Tag.Get("binding"), ","), "required") {
+			*required = append(*required, name)
+		}
 	}
 }
 

@@ -5,10 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/shoplet/shoplet/pkg/ids"
 	"github.com/shoplet/shoplet/tenant/api"
 	"github.com/shoplet/shoplet/tenant/apptest"
 )
@@ -60,8 +63,11 @@ func TestOpenAPIMatchesRouter(t *testing.T) {
 	if sku.Properties["price"] == nil || sku.Properties["price"].Value.Type.Is("integer") == false {
 		t.Errorf("SKU price is not an integer in the schema")
 	}
-	var raw map[string]any
-	_ = json.Unmarshal(r.Body, &raw)
+	// Fields tagged binding:"required" are required in the schema.
+	login := doc.Paths.Find("/api/v1/auth/login").Post.RequestBody.Value.Content["application/json"].Schema.Value
+	if !slices.Equal(login.Required, []string{"email", "password"}) {
+		t.Errorf("login input requires %v, want email and password", login.Required)
+	}
 	if len(documented) < 50 {
 		t.Fatalf("only %d operations documented", len(documented))
 	}
@@ -126,5 +132,86 @@ func TestHealthMetricsAndLogs(t *testing.T) {
 		if r.Status != 200 || !strings.Contains(r.Header.Get("Content-Type"), "text/html") || !strings.Contains(string(r.Body), "Shoplet") {
 			t.Fatalf("console at %s: %d %s", p, r.Status, r.Header.Get("Content-Type"))
 		}
+	}
+}
+
+// TestOpenAPISecurityMatchesMiddleware calls every route of the route table
+// without a token: a route the document declares secured must answer 401 in
+// the JSON error shape, and a route it declares public must not answer 401
+// (it may refuse the empty request otherwise). A secured route is also called
+// with the other scheme's token, which it must refuse: the console's and the
+// shop's tokens are not interchangeable.
+func TestOpenAPISecurityMatchesMiddleware(t *testing.T) {
+	e, _ := platformEnv(t, "wxc00000000000oa02") // every optional part on
+	cs := newCommerceStore(t, e, "openapi-sec", "mainland")
+	shopper := e.Shopper(cs.conn.StoreID, "sec")
+	doc, err := openapi3.NewLoader().LoadFromData(e.Anon().Must(200, "GET", "/openapi.json", nil).Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Real objects where the route needs them to get past the store check;
+	// anything else is a well-formed id of nothing.
+	values := map[string]string{"store": cs.conn.StoreID, "product": cs.prod, "sku": cs.skuA, "appid": "wx0000000000000000"}
+	param := regexp.MustCompile(`:([a-z_]+)`)
+	tokens := map[string]*apptest.Client{
+		"consoleToken": cs.owner,
+		"shopToken":    shopper,
+	}
+	var secured, public int
+	for _, rt := range e.App.API.Routes() {
+		name := rt.Method + " " + rt.Path
+		op := doc.Paths.Find(api.OpenAPIPath(rt.Path)).GetOperation(rt.Method)
+		if op == nil {
+			t.Errorf("%s: not documented", name)
+			continue
+		}
+		if op.Security == nil {
+			t.Errorf("%s: declares no security (public routes declare security: [])", name)
+			continue
+		}
+		schemes := map[string]bool{}
+		for _, req := range *op.Security {
+			for s := range req {
+				schemes[s] = true
+			}
+		}
+		path := param.ReplaceAllStringFunc(rt.Path, func(m string) string {
+			if v, ok := values[m[1:]]; ok {
+				return v
+			}
+			return ids.New()
+		})
+		r := e.Anon().Do(rt.Method, path, nil)
+		if len(schemes) == 0 {
+			public++
+			if r.Status == 401 {
+				t.Errorf("%s is documented as public but answers 401 without a token: %s", name, r.Body)
+			}
+			continue
+		}
+		secured++
+		if _, ok := op.Responses.Map()["401"]; !ok {
+			t.Errorf("%s: secured but documents no 401", name)
+		}
+		checkUnauthenticated(t, name+" without a token", r)
+		for scheme, c := range tokens {
+			if !schemes[scheme] {
+				checkUnauthenticated(t, name+" with a "+scheme, c.Do(rt.Method, path, nil))
+			}
+		}
+	}
+	t.Logf("%d secured routes answer 401 without a token and refuse the other token; %d public routes do not answer 401", secured, public)
+	if secured == 0 || public == 0 {
+		t.Fatalf("secured %d, public %d: the route table was not read", secured, public)
+	}
+}
+
+// checkUnauthenticated: r is a 401 in the one JSON error shape.
+func checkUnauthenticated(t *testing.T, what string, r apptest.Resp) {
+	t.Helper()
+	var b api.ErrorBody
+	if r.Status != 401 || json.Unmarshal(r.Body, &b) != nil || b.Error.Kind != "unauthenticated" || b.Error.Code == "" ||
+		b.Error.RequestID == "" || b.Error.RequestID != r.Header.Get("X-Request-Id") {
+		t.Errorf("%s: want 401 in the error shape, got %d %s", what, r.Status, r.Body)
 	}
 }

@@ -46,7 +46,7 @@ func (s *Server) publishRoutes() []Route {
 		{Method: "GET", Path: st + "/:publish", Tag: "publish", Auth: Store, Obj: access.ObjMiniApp, Act: access.Read,
 			Summary: "A publication's steps, review result and errors", Out: publish.Publish{}, Handler: s.getPublish},
 		{Method: "GET", Path: st + "/:publish/trial-qr", Tag: "publish", Auth: Store, Obj: access.ObjMiniApp, Act: access.Read,
-			Summary: "The trial version's QR code (JPEG), for the brand's testers", Handler: s.trialQR},
+			Summary: "The trial version's QR code (JPEG), for the brand's testers", Produces: "image/jpeg", Errors: []int{409}, Handler: s.trialQR},
 		{Method: "POST", Path: st + "/:publish/refresh", Tag: "publish", Auth: Store, Obj: access.ObjMiniApp, Act: access.Write,
 			Summary: "Ask WeChat for the review result now", Out: publish.Publish{}, Handler: s.publishAction((*publish.Service).Refresh)},
 		{Method: "POST", Path: st + "/:publish/release", Tag: "publish", Auth: Store, Obj: access.ObjMiniApp, Act: access.Write,
@@ -56,7 +56,7 @@ func (s *Server) publishRoutes() []Route {
 		{Method: "POST", Path: st + "/:publish/rollback", Tag: "publish", Auth: Store, Obj: access.ObjMiniApp, Act: access.Write,
 			Summary: "Roll the live mini-program back to the previous release", Out: publish.Publish{}, Handler: s.publishAction((*publish.Service).Rollback)},
 		{Method: "POST", Path: "/api/wechat/component/messages/:appid", Tag: "wechat", Auth: Public,
-			Summary: "WeChat's messages about an authorised mini-program, e.g. review results (msg_signature verified, encrypted)", Handler: s.componentMessage},
+			Summary: "WeChat's messages about an authorised mini-program, e.g. review results (msg_signature verified, encrypted)", Consumes: "text/xml", Produces: "text/plain", Handler: s.componentMessage},
 
 		{Method: "GET", Path: pf + "/templates", Tag: "platform", Auth: Operator, Summary: "The platform's code template library",
 			Out: Page[templateItem]{}, Handler: s.platformTemplates},

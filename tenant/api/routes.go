@@ -20,11 +20,11 @@ import (
 // Request and response bodies that exist only at the HTTP edge.
 type (
 	loginInput struct {
-		Email    string `json:"email"`
-		Password string `json:"password"`
+		Email    string `json:"email" binding:"required"`
+		Password string `json:"password" binding:"required"`
 	}
 	refreshInput struct {
-		RefreshToken string `json:"refresh_token"`
+		RefreshToken string `json:"refresh_token" binding:"required"`
 	}
 	signUpOutput struct {
 		Account onboard.Account `json:"account"`
@@ -99,11 +99,11 @@ func (s *Server) buildRoutes() []Route {
 				c.JSON(http.StatusOK, businessCategoriesOutput{Categories: onboard.Categories, Rules: onboard.RuleTable()})
 			}},
 		{Method: "POST", Path: v1 + "/auth/signup", Tag: "auth", Auth: Public, Summary: "Create an account and sign in",
-			In: onboard.SignUpInput{}, Out: signUpOutput{}, Status: 201, Handler: s.signUp},
+			In: onboard.SignUpInput{}, Out: signUpOutput{}, Status: 201, Errors: []int{409}, Handler: s.signUp},
 		{Method: "POST", Path: v1 + "/auth/login", Tag: "auth", Auth: Public, Summary: "Sign in with email and password",
-			In: loginInput{}, Out: onboard.Tokens{}, Handler: s.login},
+			In: loginInput{}, Out: onboard.Tokens{}, Errors: []int{401}, Handler: s.login},
 		{Method: "POST", Path: v1 + "/auth/refresh", Tag: "auth", Auth: Public, Summary: "Rotate a refresh token",
-			In: refreshInput{}, Out: onboard.Tokens{}, Handler: s.refresh},
+			In: refreshInput{}, Out: onboard.Tokens{}, Errors: []int{401}, Handler: s.refresh},
 		{Method: "POST", Path: v1 + "/auth/logout", Tag: "auth", Auth: User, Summary: "End this sign-in (all its tokens)", Handler: s.logout},
 
 		// Signed-in account

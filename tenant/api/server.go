@@ -132,6 +132,16 @@ type Route struct {
 	// Multipart lists the form fields of a multipart upload.
 	Multipart []string
 	Status    int // success status; 200 when zero
+	// Produces is the media type of a success body that is not JSON (a file,
+	// an image, CSV, WeChat's "success"); a GET without Out defaults to a file.
+	Produces string
+	// Consumes is the media type of a request body that is not decoded into
+	// In (WeChat's signed callbacks read it themselves).
+	Consumes string
+	// Errors lists error statuses the handler answers beyond those the
+	// document derives from the route (see errorStatuses), e.g. 401 for a
+	// wrong password on a public sign-in.
+	Errors []int
 	// CheckoutMemo (Shopper routes): read the session's last checkout in the
 	// session's own round trip (see shopAccess).
 	CheckoutMemo bool

@@ -67,9 +67,9 @@ func (s *Server) shopRoutes() []Route {
 	st := "/api/v1/stores/:store"
 	return []Route{
 		{Method: "POST", Path: sh + "/login", Tag: "shop", Auth: ShopPublic, Summary: "Sign a shopper in with the code from wx.login",
-			In: member.LoginInput{}, Out: member.LoginResult{}, Handler: s.shopLogin},
+			In: member.LoginInput{}, Out: member.LoginResult{}, Errors: []int{403}, Handler: s.shopLogin},
 		{Method: "GET", Path: sh + "/images/:file", Tag: "shop", Auth: ShopPublic,
-			Summary: "A product image (immutable: cache it forever); documents and other files are not served here", Handler: s.shopImage},
+			Summary: "A product image (immutable: cache it forever); documents and other files are not served here", Produces: "image/*", Handler: s.shopImage},
 		{Method: "GET", Path: sh + "/categories", Tag: "shop", Auth: ShopPublic, Summary: "The store's category tree", Out: Page[catalog.Category]{}, Handler: s.listCategories},
 		{Method: "GET", Path: sh + "/products", Tag: "shop", Auth: ShopPublic, Summary: "On-shelf products: search, filter, sort, page",
 			Query: productQuery, Out: Page[catalog.ListItem]{}, Handler: s.shopProducts},
@@ -98,13 +98,13 @@ func (s *Server) shopRoutes() []Route {
 		{Method: "POST", Path: sh + "/orders/:order/receipt", Tag: "shop", Auth: Shopper, Summary: "Confirm receipt of a shipped order", Out: order.Order{}, Handler: s.shopReceipt},
 		{Method: "POST", Path: sh + "/orders/:order/refunds", Tag: "shop", Auth: Shopper, Summary: "Ask for a refund of some or all lines",
 			In: refundRequestInput{}, Out: order.Refund{}, Status: 201, Handler: s.shopRefund},
-		{Method: "POST", Path: "/api/pay/v1/stores/:store/notify", Tag: "payments", Auth: PayNotify, Summary: "WeChat Pay notifications for this store", Handler: s.payNotify},
+		{Method: "POST", Path: "/api/pay/v1/stores/:store/notify", Tag: "payments", Auth: PayNotify, Summary: "WeChat Pay notifications for this store", Consumes: "application/json", Handler: s.payNotify},
 
 		// Staff
 		{Method: "GET", Path: st + "/orders", Tag: "orders", Auth: Store, Obj: access.ObjOrder, Act: access.Read, Summary: "Orders: filter, search, page",
 			Query: orderQuery, Out: Page[order.Order]{}, Handler: s.staffOrders},
 		{Method: "GET", Path: st + "/orders/export", Tag: "orders", Auth: Store, Obj: access.ObjOrder, Act: access.Read, Summary: "Orders as CSV",
-			Query: orderQuery, Handler: s.staffExport},
+			Query: orderQuery, Produces: "text/csv", Handler: s.staffExport},
 		{Method: "GET", Path: st + "/orders/:order", Tag: "orders", Auth: Store, Obj: access.ObjOrder, Act: access.Read, Summary: "An order with lines and history",
 			Out: order.Order{}, Handler: s.staffOrder},
 		{Method: "POST", Path: st + "/orders/:order/ship", Tag: "orders", Auth: Store, Obj: access.ObjOrder, Act: access.Write, Summary: "Ship with carrier and tracking number",
