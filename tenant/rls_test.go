@@ -8,11 +8,12 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib"
 	"github.com/shoplet/shoplet/pkg/ids"
+	"github.com/shoplet/shoplet/tenant"
 	"github.com/shoplet/shoplet/tenant/apptest"
 )
 
 // directory tables carry a tenant_id but are platform tables (see README).
-var directory = map[string]bool{"memberships": true, "agency_grants": true, "review_queue": true, "authorizers": true, "rollout_items": true}
+var directory = tenant.DirectoryTables
 
 // TestRowLevelSecurity bypasses the application: raw SQL as the application
 // role. Only PostgreSQL has row-level security; on SQLite the application

@@ -348,6 +348,58 @@ func (t *tables) read(q string) error {
 			j++ // FROM a, b
 		}
 	}
+	// A reference is scoped when its tenant_id equals a value (a placeholder
+	// or a literal), or equals the tenant_id of a reference that is scoped.
+	keyOf := func(col string) (string, bool) {
+		if col == "tenant_id" {
+			if allRefs == 1 && len(refs) == 1 {
+				return refKey(refs[0].table, refs[0].alias), true
+			}
+			return "", false
+		}
+		k, ok := strings.CutSuffix(col, ".tenant_id")
+		if !ok {
+			return "", false
+		}
+		if i := strings.LastIndexByte(k, '.'); i >= 0 {
+			k = k[i+1:]
+		}
+		return k, true
+	}
+	scoped := map[string]bool{}
+	var links [][2]string
+	start := len(toks)
+	for i, tk := range toks {
+		if tk == "where" || tk == "on" {
+			start = i
+			break
+		}
+	}
+	for i := start + 1; i+1 < len(toks); i++ {
+		if toks[i] != "=" {
+			continue
+		}
+		l, r := toks[i-1], toks[i+1]
+		lk, lok := keyOf(l)
+		rk, rok := keyOf(r)
+		switch {
+		case lok && rok:
+			links = append(links, [2]string{lk, rk})
+		case lok && isValue(r):
+			scoped[lk] = true
+		case rok && isValue(l):
+			scoped[rk] = true
+		}
+	}
+	for changed := true; changed; {
+		changed = false
+		for _, l := range links {
+			if scoped[l[0]] != scoped[l[1]] {
+				scoped[l[0]], scoped[l[1]] = true, true
+				changed = true
+			}
+		}
+	}
 	for _, r := range refs {
 		if r.kw == "into" {
 			if !contains(toks, "tenant_id") {
@@ -355,39 +407,30 @@ func (t *tables) read(q string) error {
 			}
 			continue
 		}
-		names := []string{r.table + ".tenant_id"}
-		if r.alias != "" {
-			names = []string{r.alias + ".tenant_id"}
-		}
-		if allRefs == 1 {
-			names = append(names, "tenant_id")
-		}
-		if !hasEquality(toks, names) {
+		if !scoped[refKey(r.table, r.alias)] {
 			return fmt.Errorf("%w: %s", ErrUnscoped, r.table)
 		}
 	}
 	return nil
 }
 
+func refKey(table, alias string) string {
+	if alias != "" {
+		return alias
+	}
+	return table
+}
+
+// isValue reports whether a token is a bound value: a placeholder (?, $1) or
+// a string literal.
+func isValue(tok string) bool {
+	return tok == "?" || tok == "''" || (len(tok) > 1 && tok[0] == '$')
+}
+
 func contains(toks []string, s string) bool {
 	for _, t := range toks {
 		if t == s {
 			return true
-		}
-	}
-	return false
-}
-
-// hasEquality reports whether one of names appears beside "=".
-func hasEquality(toks []string, names []string) bool {
-	for i, tk := range toks {
-		for _, n := range names {
-			if tk != n {
-				continue
-			}
-			if (i+1 < len(toks) && toks[i+1] == "=") || (i > 0 && toks[i-1] == "=") {
-				return true
-			}
 		}
 	}
 	return false

@@ -137,6 +137,10 @@ type Options struct {
 	NoWorker bool
 	// Configure edits the config before start.
 	Configure func(*app.Config)
+	// BypassRLS connects the application as the database owner, a superuser
+	// that row-level security does not filter (PostgreSQL only), so that a
+	// test sees the application's own tenant scoping with nothing beneath it.
+	BypassRLS bool
 }
 
 // New starts a Shoplet for t.
@@ -168,6 +172,9 @@ func New(t testing.TB, opts ...Options) *Env {
 		case "postgres":
 			e.AdminDSN, e.AppDSN = newPostgres(t)
 			cfg.DatabaseURL, cfg.MigrateDatabaseURL = e.AppDSN, e.AdminDSN
+			if o.BypassRLS {
+				cfg.DatabaseURL, cfg.AllowRLSBypass = e.AdminDSN, true
+			}
 		case "sqlite":
 			cfg.DatabaseURL = "file:" + filepath.Join(cfg.DataDir, "test.db")
 		default:
