@@ -489,6 +489,21 @@ func (p *Pay) Succeed(prepayID string) error {
 
 var cst = time.FixedZone("CST", 8*3600)
 
+// PrepayApp returns the mini-program a prepay was made for (sub_appid in
+// partner mode), as WeChat Pay would put it in the payment notification.
+func (p *Pay) PrepayApp(prepayID string) (string, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	o, ok := p.orders[prepayID]
+	if !ok {
+		return "", false
+	}
+	if o.SubAppID != "" {
+		return o.SubAppID, true
+	}
+	return o.AppID, true
+}
+
 func (p *Pay) apiKeyFor(o *payOrder) string {
 	p.mu.Lock()
 	defer p.mu.Unlock()

@@ -255,7 +255,18 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 			}
 		}}
 	a.Settings = &settings.Service{T: a.T, Box: box, Audit: a.Audit, Entity: a.Stores}
+	// A store's WeChat and pay configuration is cached per instance under a
+	// version that every change bumps in Redis and drops from every
+	// instance's local copy before returning (as catalog versions are).
+	payKey := func(tid string) string { return cfg.RedisPrefix + "payv:{" + tid + "}" }
 	a.Settings.AfterChange = func(ctx context.Context, section string) {
+		if tid, ok := tenant.FromContext(ctx); ok {
+			if err := rdb.Incr(ctx, payKey(tid)).Err(); err != nil {
+				log.ErrorContext(ctx, "bump payment configuration version", "err", err)
+			} else if err := a.Near.Invalidate(ctx, payKey(tid)); err != nil {
+				log.ErrorContext(ctx, "invalidate payment configuration version", "err", err)
+			}
+		}
 		a.Payments.Forget(ctx)
 		a.registerWithFake(ctx, section)
 	}
@@ -276,7 +287,13 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	}
 	a.Members = &member.Service{T: a.T, R: rdb, Near: a.Near, Prefix: cfg.RedisPrefix, WeChat: a.WxApp, Entity: a.Stores, TTL: orDefault(cfg.ShopSessionTTL, 7*24*time.Hour)}
 	a.Orders = &order.Service{T: a.T, Members: a.Members, PayTimeout: orDefault(cfg.PayTimeout, 30*time.Minute), OnChange: a.Catalog.OnChange}
-	a.Payments = &payment.Service{Settings: a.Settings, Orders: a.Orders, HTTP: httpc, NotifyBase: orString(cfg.PublicURL, cfg.BaseURL), Platform: cfg.Platform}
+	a.Payments = &payment.Service{Settings: a.Settings, Orders: a.Orders, HTTP: httpc, NotifyBase: orString(cfg.PublicURL, cfg.BaseURL), Platform: cfg.Platform,
+		Version: func(ctx context.Context) (string, error) {
+			tid, _ := tenant.FromContext(ctx)
+			v, err := a.Near.Get(ctx, payKey(tid))
+			s, _ := v.(string)
+			return s, err
+		}}
 	if a.Cfg.AutoCompleteAfter == 0 {
 		a.Cfg.AutoCompleteAfter = 7 * 24 * time.Hour
 	}

@@ -26,6 +26,7 @@ const (
 	TypeOrderComplete = "order:complete"
 	TypeShipping      = "order:shipping"
 	TypeMessage       = "order:message"
+	TypeReconcile     = "order:reconcile"
 )
 
 type orderTask struct {
@@ -55,6 +56,9 @@ func (a *App) wireCommerce() {
 	}
 	if a.Payments != nil {
 		o.RefundRemote = a.Payments.Refund
+		a.Payments.OnUnmatched = func(ctx context.Context, ord order.Order) {
+			enqueue(ctx, TypeReconcile, orderTask{OrderID: ord.ID}, asynq.TaskID("reconcile-"+ord.ID+"-"+ord.UpdatedAt.Format("20060102150405.000000")))
+		}
 	}
 	o.SoldOut = soldOut{a}
 	a.Members.Exporter = o.MemberOrders
@@ -93,6 +97,23 @@ func (a *App) wireCommerce() {
 			}
 		}
 		_, err = o.Close(ctx, ord.ID, "timeout")
+		return err
+	})
+	// A genuine payment notification that named another app or merchant
+	// (the store re-bound meanwhile): WeChat Pay is asked under the store's
+	// current configuration, and a payment it confirms is applied.
+	handle(TypeReconcile, func(ctx context.Context, t orderTask) error {
+		ord, err := o.Get(ctx, "", t.OrderID)
+		if err != nil {
+			return skipIfNotFound(err)
+		}
+		if a.Payments == nil || ord.Flag != order.FlagUnmatched || ord.PaidAt != nil {
+			return nil
+		}
+		paid, err := a.Payments.Reconcile(ctx, ord)
+		if err == nil && !paid {
+			return errors.New("WeChat Pay does not report the order paid yet") // retried with backoff
+		}
 		return err
 	})
 	handle(TypeOrderComplete, func(ctx context.Context, t orderTask) error {

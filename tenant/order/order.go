@@ -582,6 +582,9 @@ func (s *Service) ApplyPayment(ctx context.Context, p Payment) (bool, error) {
 			return err
 		}
 		upd := map[string]any{"transaction_id": p.TransactionID, "paid_total": p.Amount, "paid_at": now, "updated_at": now}
+		if o.Flag == FlagUnmatched {
+			upd["flag"] = "" // settled: the payment is applied
+		}
 		to, note := Paid, "WeChat Pay "+p.TransactionID
 		if o.Status != PendingPayment {
 			// Paid after it was closed (timeout or cancel raced the payment):
@@ -605,6 +608,33 @@ func (s *Service) ApplyPayment(ctx context.Context, p Payment) (bool, error) {
 		s.OnPaid(ctx, o)
 	}
 	return applied, err
+}
+
+// FlagUnmatched marks an order whose genuine payment notification named
+// another app or merchant than the store's; reconciliation settles it.
+const FlagUnmatched = "payment_unmatched"
+
+// FlagPayment flags the order with out_trade_no outTradeNo for staff and
+// records why on its timeline. ErrMismatch when there is no such order.
+func (s *Service) FlagPayment(ctx context.Context, outTradeNo, flag, note string) (Order, error) {
+	var o Order
+	err := s.T.Tx(ctx, func(ctx context.Context) error {
+		q := s.T.Q(ctx)
+		if err := q.Clauses(clause.Locking{Strength: "UPDATE"}).Where("order_no = ?", outTradeNo).Take(&o).Error; err != nil {
+			if errors.Is(err, gorm.ErrRecordNotFound) {
+				return fmt.Errorf("%w: no order %s", ErrMismatch, outTradeNo)
+			}
+			return err
+		}
+		if o.Flag == "" {
+			if err := q.Model(&Order{}).Where("id = ?", o.ID).Updates(map[string]any{"flag": flag, "updated_at": time.Now().UTC()}).Error; err != nil {
+				return err
+			}
+			o.Flag = flag
+		}
+		return s.event(ctx, o.ID, o.Status, o.Status, note)
+	})
+	return o, err
 }
 
 // Close ends an unpaid order and returns its stock. reason is "timeout" or

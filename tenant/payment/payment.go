@@ -52,20 +52,30 @@ type Service struct {
 	// NotifyBase is the public base URL WeChat Pay posts notifications to.
 	NotifyBase string
 	Platform   *Platform // nil: partner mode unavailable
-	mu         sync.Mutex
+	// Version returns the tenant's payment-configuration version, which every
+	// change of its WeChat or pay settings bumps on all instances (see
+	// app.New). A resolved configuration is reused only under the version it
+	// was resolved at; nil reuses it for merchantTTL.
+	Version func(ctx context.Context) (string, error)
+	// OnUnmatched runs after a genuine notification that does not match the
+	// store's current app or merchant was recorded on its order; the app
+	// queues a reconciliation that asks WeChat Pay.
+	OnUnmatched func(ctx context.Context, o order.Order)
+	mu          sync.Mutex
 	clients    map[string]*core.Client
 	merchants  map[string]cachedMerchant // by tenant
 }
 
 type cachedMerchant struct {
-	m  merchant
-	at time.Time
+	m       merchant
+	version string
+	at      time.Time
 }
 
 // merchantTTL bounds how long a resolved configuration is reused: resolving
-// costs several queries, two unsealings and an RSA key parse. A change on this
-// instance drops it at once (Forget); other instances follow within the TTL.
-const merchantTTL = 30 * time.Second
+// costs several queries, two unsealings and an RSA key parse. Changes do not
+// wait for it: they bump the version, which every instance reads coherently.
+const merchantTTL = 5 * time.Minute
 
 // Forget drops the tenant's cached configuration (after its settings change).
 func (s *Service) Forget(ctx context.Context) {
@@ -89,21 +99,29 @@ var ErrNotConfigured = errs.E(errs.Conflict, "payment_not_configured", "this sto
 
 func (s *Service) merchant(ctx context.Context) (merchant, error) {
 	tid, _ := tenant.FromContext(ctx)
+	version, cacheable := "", true
+	if s.Version != nil {
+		v, err := s.Version(ctx)
+		if err != nil {
+			cacheable = false // version unknown: read the settings themselves
+		}
+		version = v
+	}
 	s.mu.Lock()
 	c, ok := s.merchants[tid]
 	s.mu.Unlock()
-	if ok && time.Since(c.at) < merchantTTL {
+	if cacheable && ok && c.version == version && time.Since(c.at) < merchantTTL {
 		return c.m, nil
 	}
 	m, err := s.resolve(ctx)
-	if err != nil {
+	if err != nil || !cacheable {
 		return m, err
 	}
 	s.mu.Lock()
 	if s.merchants == nil {
 		s.merchants = map[string]cachedMerchant{}
 	}
-	s.merchants[tid] = cachedMerchant{m: m, at: time.Now()}
+	s.merchants[tid] = cachedMerchant{m: m, version: version, at: time.Now()}
 	s.mu.Unlock()
 	return m, nil
 }
@@ -327,7 +345,8 @@ func (s *Service) applyTransaction(ctx context.Context, m merchant, raw []byte) 
 			return fmt.Errorf("%w: %v", ErrRefused, err)
 		}
 		if str(tx.SpMchid) != m.mchID || str(tx.SubMchid) != m.subMchID || str(tx.SubAppid) != m.appID {
-			return fmt.Errorf("%w: merchant %s/%s is not this store's", ErrRefused, str(tx.SpMchid), str(tx.SubMchid))
+			return s.unmatched(ctx, str(tx.OutTradeNo), fmt.Sprintf("merchant %s/%s, app %s; the store now has %s/%s, app %s",
+				str(tx.SpMchid), str(tx.SubMchid), str(tx.SubAppid), m.mchID, m.subMchID, m.appID))
 		}
 		if str(tx.TradeState) != "SUCCESS" || tx.Amount == nil {
 			return fmt.Errorf("%w: trade state %s", ErrRefused, str(tx.TradeState))
@@ -339,7 +358,8 @@ func (s *Service) applyTransaction(ctx context.Context, m merchant, raw []byte) 
 			return fmt.Errorf("%w: %v", ErrRefused, err)
 		}
 		if str(tx.Mchid) != m.mchID || str(tx.Appid) != m.appID {
-			return fmt.Errorf("%w: merchant %s / app %s is not this store's", ErrRefused, str(tx.Mchid), str(tx.Appid))
+			return s.unmatched(ctx, str(tx.OutTradeNo), fmt.Sprintf("merchant %s, app %s; the store now has merchant %s, app %s",
+				str(tx.Mchid), str(tx.Appid), m.mchID, m.appID))
 		}
 		if str(tx.TradeState) != "SUCCESS" || tx.Amount == nil {
 			return fmt.Errorf("%w: trade state %s", ErrRefused, str(tx.TradeState))
@@ -351,6 +371,26 @@ func (s *Service) applyTransaction(ctx context.Context, m merchant, raw []byte) 
 			return fmt.Errorf("%w: %v", ErrRefused, err)
 		}
 		return err
+	}
+	return nil
+}
+
+// unmatched keeps a genuine payment notification (signed by WeChat Pay and
+// encrypted under this store's key) whose app or merchant is not the store's
+// current one: the mini-program was re-bound, or the merchant changed, after
+// the shopper was asked to pay. The money is real, so it is never dropped:
+// the order is flagged for staff with what arrived, and a reconciliation asks
+// WeChat Pay and applies the payment. WeChat is told it was received.
+func (s *Service) unmatched(ctx context.Context, outTradeNo, note string) error {
+	o, err := s.Orders.FlagPayment(ctx, outTradeNo, order.FlagUnmatched, "payment notification for another app or merchant: "+note)
+	if err != nil {
+		if errors.Is(err, order.ErrMismatch) {
+			return fmt.Errorf("%w: %v", ErrRefused, err)
+		}
+		return err
+	}
+	if s.OnUnmatched != nil {
+		s.OnUnmatched(ctx, o)
 	}
 	return nil
 }

@@ -89,6 +89,11 @@ func (s *Service) after(ctx context.Context, section string) {
 	}
 }
 
+// Changed runs AfterChange for a change committed outside this service's own
+// transactions (binding or unbinding an authorised mini-program runs inside
+// the third-party platform's transaction): call it after that commit.
+func (s *Service) Changed(ctx context.Context, section string) { s.after(ctx, section) }
+
 // MiniProgramInput sets the mini-program binding. A nil secret keeps the stored one.
 type MiniProgramInput struct {
 	AppID     string  `json:"app_id"`
@@ -102,6 +107,9 @@ type MiniProgramView struct {
 	// Mode is "direct" (the brand's appid and secret) or "component" (the
 	// mini-program authorised the platform as its third-party platform).
 	Mode string `json:"mode"`
+	// AppSecretInUse is false in component mode: the platform signs in with
+	// the authoriser's token, and a stored secret is no longer used.
+	AppSecretInUse bool `json:"app_secret_in_use"`
 }
 
 // SecretAuthorizerRefreshToken is the sealed refresh token of an authorised mini-program.
@@ -253,6 +261,7 @@ func (s *Service) GetMiniProgram(ctx context.Context) (MiniProgramView, error) {
 		if v.Mode == "" {
 			v.Mode = "direct"
 		}
+		v.AppSecretInUse = v.Mode == "direct" && v.AppSecret.Set
 		return nil
 	})
 	return v, err

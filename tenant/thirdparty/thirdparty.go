@@ -160,7 +160,13 @@ func (s *Service) AuthorizeURL(ctx context.Context) (string, error) {
 	if err := s.R.Set(ctx, s.Prefix+"component:state:"+state, tid+"|"+tenant.ActorFrom(ctx).AccountID, 30*time.Minute).Err(); err != nil {
 		return "", err
 	}
-	link, err := s.op.GetComponentLoginPageContext(ctx, s.CallbackURL+"?state="+state, 2, "")
+	// The store's mini-program, when known, is named (biz_appid): WeChat then
+	// asks its admin to authorise that one, so the store keeps its appid.
+	current, err := s.Settings.GetMiniProgram(ctx)
+	if err != nil {
+		return "", err
+	}
+	link, err := s.op.GetComponentLoginPageContext(ctx, s.CallbackURL+"?state="+state, 2, current.AppID)
 	if err != nil {
 		return "", wxapp.Translate(err)
 	}
@@ -207,6 +213,9 @@ func (s *Service) Authorized(ctx context.Context, state, authCode string) (strin
 			return s.Audit.Record(ctx, "miniprogram.authorized", "miniprogram", info.Appid, map[string]any{"via": "third_party_platform"})
 		})
 	})
+	if err == nil {
+		s.Settings.Changed(ctx, "miniprogram") // after commit: every instance drops its copies
+	}
 	return tid, err
 }
 
@@ -227,7 +236,7 @@ func (s *Service) unbind(ctx context.Context, appid string) error {
 		act.AccountID = owners[0]
 	}
 	ctx = tenant.WithActor(ctx, act)
-	return s.T.PlatformTx(ctx, func(pctx context.Context) error {
+	err := s.T.PlatformTx(ctx, func(pctx context.Context) error {
 		if err := s.T.P(pctx).Where("appid = ?", appid).Delete(&Authorizer{}).Error; err != nil {
 			return err
 		}
@@ -238,6 +247,10 @@ func (s *Service) unbind(ctx context.Context, appid string) error {
 			return s.Audit.Record(ctx, "miniprogram.unauthorized", "miniprogram", appid, map[string]any{"initiated_by": "wechat"})
 		})
 	})
+	if err == nil {
+		s.Settings.Changed(ctx, "miniprogram")
+	}
+	return err
 }
 
 // Code2Session signs a shopper in on behalf of an authorised mini-program.
