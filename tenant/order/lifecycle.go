@@ -142,8 +142,8 @@ const (
 
 // RefundLine asks back some quantity of one order line.
 type RefundLine struct {
-	LineID   string `json:"line_id"`
-	Quantity int64  `json:"quantity"`
+	LineID   string `json:"line_id" binding:"required"`
+	Quantity int64  `json:"quantity" binding:"required"`
 }
 
 // Refund is a shopper's refund request and its outcome.
