@@ -171,6 +171,11 @@ func (s *Service) RequestRefund(ctx context.Context, memberID, orderID string, l
 	if f.Required("reason", reason) {
 		f.MaxLen("reason", reason, 200)
 	}
+	for i, rl := range lines {
+		if rl.Quantity < 1 {
+			f.Add(fmt.Sprintf("lines[%d].quantity", i), "out_of_range", "must be at least 1")
+		}
+	}
 	if err := f.Err(); err != nil {
 		return Refund{}, err
 	}
