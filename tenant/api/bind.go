@@ -10,6 +10,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/gin-gonic/gin"
 	"github.com/shoplet/shoplet/pkg/errs"
 )
 
@@ -399,3 +400,35 @@ func unknownFieldPath(t reflect.Type, raw json.RawMessage, path string) string {
 }
 
 var unmarshalerType = reflect.TypeFor[json.Unmarshaler]()
+
+// refuseNUL answers 400 to a NUL character in a query or path parameter:
+// no column takes one (PostgreSQL refuses it), so no handler may see one.
+// Request bodies are bind's.
+func (s *Server) refuseNUL(c *gin.Context) {
+	if strings.Contains(c.Request.URL.RawQuery, "%00") {
+		q := c.Request.URL.Query()
+		names := make([]string, 0, len(q))
+		for name := range q {
+			names = append(names, name)
+		}
+		sort.Strings(names)
+		for _, name := range names {
+			for _, v := range q[name] {
+				if bad(name) || bad(v) {
+					if bad(name) || len(name) > 64 {
+						name = "query"
+					}
+					s.fail(c, errs.Field(name, "invalid_character", "must not contain the NUL character (U+0000)"))
+					return
+				}
+			}
+		}
+	}
+	for _, p := range c.Params {
+		if bad(p.Value) {
+			s.fail(c, errs.Field(p.Key, "invalid_character", "must not contain the NUL character (U+0000)"))
+			return
+		}
+	}
+	c.Next()
+}

@@ -70,6 +70,9 @@ func TestBadInput(t *testing.T) {
 		{"bad limit", "GET", base + "/products?limit=500", nil, 400, "limit", "out_of_range"},
 		{"bad sort", "GET", base + "/products?sort=random", nil, 400, "sort", "invalid_choice"},
 		{"bad cursor", "GET", base + "/products?cursor=bm90LWpzb24", nil, 400, "cursor", "invalid"},
+		{"NUL in a query parameter", "GET", base + "/products?q=a%00b", nil, 400, "q", "invalid_character"},
+		{"NUL in a refund filter", "GET", base + "/refunds?status=a%00b", nil, 400, "status", "invalid_character"},
+		{"NUL in a path parameter", "GET", base + "/products/a%00b", nil, 400, "product", "invalid_character"},
 		{"non-integer price filter", "GET", base + "/products?min_price=abc", nil, 400, "min_price", "wrong_type"},
 	}
 	before := snapshot(t, e, sid)
