@@ -488,6 +488,8 @@ func (s *Server) payNotify(c *gin.Context) {
 		return
 	}
 	cx := tenant.WithTenant(ctx(c), tid)
+	// A notification is a few KB; the SDK would read any body whole.
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxJSON)
 	if err := s.Pay.HandleNotify(cx, c.Request); err != nil {
 		// WeChat Pay retries on a non-2xx answer; a forged or mismatched
 		// notification changed nothing and is logged.
