@@ -103,7 +103,7 @@ func TestPublishPipeline(t *testing.T) {
 		t.Fatalf("template library: %s", lib.Body)
 	}
 	// Bad input names its fields and starts nothing.
-	r := owner.Do("POST", base, map[string]any{"version": strings.Repeat("9", 65)})
+	r := owner.Do("POST", base, map[string]any{"template_id": 0, "version": strings.Repeat("9", 65)})
 	if fe := r.FieldErrors(); r.Status != 400 || fe["template_id"] == "" || fe["version"] == "" {
 		t.Fatalf("bad input: %d %s", r.Status, r.Body)
 	}
