@@ -256,6 +256,7 @@ func sweepCases(t *testing.T, in reflect.Type, sample any) []sweepCase {
 	if required := requiredFields(in); len(required) > 0 {
 		cases = append(cases, sweepCase{name: "{}", body: []byte(`{}`), status: 400, fields: required, code: "required"})
 	}
+	cases = append(cases, sweepCase{name: "null", body: []byte(`null`), status: 400, field: "body", code: "required"})
 	withUnknown := setAt(base, []any{"zz_unknown"}, 1)
 	cases = append(cases, sweepCase{name: "unknown field", body: enc(withUnknown), status: 400, field: "zz_unknown", code: "unknown_field"})
 	big := setAt(base, []any{"zz_padding"}, strings.Repeat("x", 1<<20))

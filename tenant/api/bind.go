@@ -130,6 +130,10 @@ func lookup(obj map[string]json.RawMessage, key string) (json.RawMessage, bool) 
 
 // checkInput checks a decoded body v (a pointer) against its JSON text.
 func checkInput(v any, body []byte) error {
+	if isNull(body) {
+		// null decodes to the zero value: every field "given" as its default.
+		return errs.Field("body", "required", "send a JSON object")
+	}
 	var f fieldErrs
 	rv := reflect.ValueOf(v).Elem()
 	checkRequired(rv.Type(), body, "", &f)
