@@ -173,7 +173,13 @@ func checkRequired(t reflect.Type, raw json.RawMessage, path string, f *fieldErr
 			return
 		}
 		for i, el := range arr {
-			checkRequired(t.Elem(), el, fmt.Sprintf("%s[%d]", path, i), f)
+			p := fmt.Sprintf("%s[%d]", path, i)
+			if isNull(el) {
+				// null would decode to an item of zero values.
+				f.add(p, "required", "must be an object, not null")
+				continue
+			}
+			checkRequired(t.Elem(), el, p, f)
 		}
 	case reflect.Map:
 		var obj map[string]json.RawMessage

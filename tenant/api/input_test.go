@@ -31,6 +31,7 @@ func TestBadInput(t *testing.T) {
 		{"nested unknown field", "POST", base + "/products", []byte(`{"title":"T","business_category":"apparel","skus":[{"price":1,"stock":1,"colour":"red"}]}`), 400, "skus[0].colour", "unknown_field"},
 		{"missing required", "POST", base + "/products", []byte(`{"title":"T","business_category":"apparel"}`), 400, "skus", "required"},
 		{"missing nested required", "POST", base + "/products", []byte(`{"title":"T","business_category":"apparel","skus":[{"price":1,"stock":1},{"price":0}]}`), 400, "skus[1].stock", "required"},
+		{"null item", "POST", base + "/products", []byte(`{"title":"T","business_category":"apparel","skus":[null]}`), 400, "skus[0]", "required"},
 		{"null is missing", "POST", base + "/products", []byte(`{"title":null,"business_category":"apparel","skus":[{"price":1,"stock":1}]}`), 400, "title", "required"},
 		{"NUL", "POST", base + "/products", []byte(`{"title":"nul\u0000byte","business_category":"apparel","skus":[{"price":1,"stock":1}]}`), 400, "title", "invalid_character"},
 		{"NUL in a map", "POST", base + "/products", []byte(`{"title":"T","business_category":"apparel","skus":[{"spec":{"size":"S\u0000"},"price":1,"stock":1}]}`), 400, "skus[0].spec.size", "invalid_character"},
