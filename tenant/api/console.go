@@ -22,12 +22,12 @@ import (
 // the dashboard, and the operator's view of the job queue.
 
 type emailInput struct {
-	Email string `json:"email"`
+	Email string `json:"email" binding:"required"`
 }
 
 type resetConfirmInput struct {
-	Token    string `json:"token"`
-	Password string `json:"password"`
+	Token    string `json:"token" binding:"required"`
+	Password string `json:"password" binding:"required"`
 }
 
 // QueueStats is the background job queue, for operators.

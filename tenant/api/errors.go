@@ -4,11 +4,13 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -69,29 +71,56 @@ func (s *Server) fail(c *gin.Context, err error) {
 // maxJSON bounds a JSON request body.
 const maxJSON = 1 << 20
 
-// bind decodes the JSON body strictly into v: malformed JSON, a wrong type
-// (named by field), an unknown field or trailing data is an invalid error.
+// errTooLarge answers a body over maxJSON.
+func errTooLarge() error {
+	return &errs.Error{Kind: errs.TooLarge, Code: "body_too_large", Message: "the request body is larger than 1 MB",
+		Fields: []errs.FieldError{{Field: "body", Code: "too_large", Message: "must be at most 1 MB"}}}
+}
+
+// bind decodes the JSON body strictly into v, the one way every handler
+// reads a body: a body over 1 MB is too_large; malformed JSON, a wrong type,
+// an unknown field or trailing data is invalid, named by field; so is a
+// binding:"required" field that is absent, a NUL character or an over-long
+// string anywhere, and a control or text-direction character in a name
+// shown to others (text:"name").
 func bind(c *gin.Context, v any) error {
 	if ct := c.ContentType(); ct != "application/json" {
 		return errs.Field("body", "unsupported_media_type", "send Content-Type: application/json")
 	}
-	dec := json.NewDecoder(io.LimitReader(c.Request.Body, maxJSON+1))
+	if c.Request.ContentLength > maxJSON {
+		return errTooLarge()
+	}
+	body, err := io.ReadAll(io.LimitReader(c.Request.Body, maxJSON+1))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return errTooLarge()
+		}
+		return errs.Field("body", "unreadable", "could not be read; send it again")
+	}
+	if len(body) > maxJSON {
+		return errTooLarge()
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return jsonError(err)
+		return jsonError(err, reflect.TypeOf(v).Elem(), body)
 	}
 	if dec.More() {
 		return errs.Field("body", "malformed_json", "has data after the JSON value")
 	}
-	return nil
+	return checkInput(v, body)
 }
 
-func jsonError(err error) error {
+func jsonError(err error, t reflect.Type, body []byte) error {
 	var te *json.UnmarshalTypeError
 	var se *json.SyntaxError
 	switch {
 	case errors.As(err, &te):
 		field := te.Field
+		if p := typeErrorPath(t, body, ""); p != "" {
+			field = p
+		}
 		if field == "" {
 			field = "body"
 		}
@@ -102,10 +131,13 @@ func jsonError(err error) error {
 		return errs.Field("body", "required", "a JSON body is required")
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		if p := unknownFieldPath(t, body, ""); p != "" {
+			name = p
+		}
+		if bad(name) || len(name) > 128 {
+			name = "body"
+		}
 		return errs.Field(name, "unknown_field", "is not a field of this request")
-	}
-	if strings.Contains(err.Error(), "http: request body too large") {
-		return &errs.Error{Kind: errs.TooLarge, Code: "body_too_large", Message: "the request body is larger than 1 MB"}
 	}
 	return errs.Field("body", "malformed_json", "is not valid JSON")
 }

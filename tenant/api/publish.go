@@ -28,7 +28,7 @@ type draftItem struct {
 }
 
 type addTemplateInput struct {
-	DraftID int64 `json:"draft_id"`
+	DraftID int64 `json:"draft_id" binding:"required"`
 }
 
 func (s *Server) publishRoutes() []Route {
@@ -186,6 +186,10 @@ func (s *Server) platformRollout(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	if err := in.Validate(); err != nil {
+		s.fail(c, err)
+		return
+	}
 	stores := in.Stores
 	if len(stores) == 0 {
 		if err := s.T.P(ctx(c)).Model(&thirdparty.Authorizer{}).Order("tenant_id").Pluck("tenant_id", &stores).Error; err != nil {
@@ -195,7 +199,7 @@ func (s *Server) platformRollout(c *gin.Context) {
 	}
 	for i, id := range stores {
 		if !ids.Valid(id) {
-			s.fail(c, errs.Field("stores", "invalid", "stores["+strconv.Itoa(i)+"] is not a store id"))
+			s.fail(c, errs.Field("stores["+strconv.Itoa(i)+"]", "invalid_id", "is not a store id"))
 			return
 		}
 	}
@@ -208,6 +212,10 @@ func (s *Server) platformRollout(c *gin.Context) {
 func (s *Server) agencyRollout(c *gin.Context) {
 	var in publish.RolloutInput
 	if err := bind(c, &in); err != nil {
+		s.fail(c, err)
+		return
+	}
+	if err := in.Validate(); err != nil {
 		s.fail(c, err)
 		return
 	}

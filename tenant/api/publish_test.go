@@ -103,7 +103,7 @@ func TestPublishPipeline(t *testing.T) {
 		t.Fatalf("template library: %s", lib.Body)
 	}
 	// Bad input names its fields and starts nothing.
-	r := owner.Do("POST", base, map[string]any{"version": strings.Repeat("9", 65)})
+	r := owner.Do("POST", base, map[string]any{"template_id": 0, "version": strings.Repeat("9", 65)})
 	if fe := r.FieldErrors(); r.Status != 400 || fe["template_id"] == "" || fe["version"] == "" {
 		t.Fatalf("bad input: %d %s", r.Status, r.Body)
 	}
@@ -259,7 +259,7 @@ func TestRollout(t *testing.T) {
 	unauth := lone.CreateStore("rollout-unauthorised", "mainland", "apparel")
 
 	if r := op.Do("POST", "/api/v1/platform/miniapp/rollouts", map[string]any{"template_id": tpl, "version": "3.0.0", "concurrency": 0,
-		"stores": []string{"nope"}}); r.Status != 400 || r.FieldErrors()["stores"] == "" {
+		"stores": []string{"nope"}}); r.Status != 400 || r.FieldErrors()["stores[0]"] == "" {
 		t.Fatalf("bad store id: %d %s", r.Status, r.Body)
 	}
 	ro := op.Must(202, "POST", "/api/v1/platform/miniapp/rollouts", map[string]any{"template_id": tpl, "version": "3.0.0",

@@ -35,10 +35,10 @@ type (
 		Stores  []onboard.MyStore `json:"stores"`
 	}
 	tokenInput struct {
-		Token string `json:"token"`
+		Token string `json:"token" binding:"required"`
 	}
 	categoriesInput struct {
-		Categories []string `json:"categories"`
+		Categories []string `json:"categories" binding:"required"`
 	}
 	storeOutput struct {
 		Store      onboard.Tenant          `json:"store"`
@@ -47,35 +47,35 @@ type (
 		Categories []onboard.StoreCategory `json:"categories"`
 	}
 	inviteInput struct {
-		Email string `json:"email"`
-		Role  string `json:"role"`
+		Email string `json:"email" binding:"required"`
+		Role  string `json:"role" binding:"required"`
 	}
 	roleInput struct {
-		Role string `json:"role"`
+		Role string `json:"role" binding:"required"`
 	}
 	grantInput struct {
-		AgencyID string `json:"agency_id"`
-		Role     string `json:"role"`
+		AgencyID string `json:"agency_id" binding:"required"`
+		Role     string `json:"role" binding:"required"`
 	}
 	nameInput struct {
-		Name string `json:"name"`
+		Name string `json:"name" binding:"required" text:"name"`
 	}
 	agencyMemberInput struct {
-		Email string `json:"email"`
-		Role  string `json:"role"`
+		Email string `json:"email" binding:"required"`
+		Role  string `json:"role" binding:"required"`
 	}
 	statusInput struct {
-		Status string `json:"status"`
+		Status string `json:"status" binding:"required"`
 	}
 	bulkStatusInput struct {
-		IDs    []string `json:"ids"`
-		Status string   `json:"status"`
+		IDs    []string `json:"ids" binding:"required"`
+		Status string   `json:"status" binding:"required"`
 	}
 	bulkStatusOutput struct {
 		Results []catalog.BulkResult `json:"results"`
 	}
 	reasonInput struct {
-		Reason string `json:"reason"`
+		Reason string `json:"reason" binding:"required"`
 	}
 	businessCategoriesOutput struct {
 		Categories []onboard.CategoryInfo                `json:"categories"`

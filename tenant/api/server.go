@@ -173,7 +173,7 @@ func New(d Deps) *Server {
 	e := gin.New()
 	e.ContextWithFallback = true
 	_ = e.SetTrustedProxies(d.TrustedProxies)
-	e.Use(s.recover, s.observe)
+	e.Use(s.recover, s.observe, s.refuseNUL)
 	s.routes = s.buildRoutes()
 	if d.Orders != nil {
 		s.routes = append(s.routes, s.shopRoutes()...)

@@ -42,21 +42,21 @@ type (
 		PaymentError *ErrorDetail `json:"payment_error,omitempty"`
 	}
 	quantityInput struct {
-		Quantity int64 `json:"quantity"`
+		Quantity int64 `json:"quantity" binding:"required"`
 	}
 	consentInput struct {
-		Version string `json:"version"`
+		Version string `json:"version" binding:"required"`
 	}
 	shipInput struct {
-		Carrier    string `json:"carrier"`
-		TrackingNo string `json:"tracking_no"`
+		Carrier    string `json:"carrier" binding:"required"`
+		TrackingNo string `json:"tracking_no" binding:"required"`
 	}
 	refundRequestInput struct {
 		Lines  []order.RefundLine `json:"lines"`
-		Reason string             `json:"reason"`
+		Reason string             `json:"reason" binding:"required"`
 	}
 	reviewInput struct {
-		Approve bool   `json:"approve"`
+		Approve bool   `json:"approve" binding:"required"`
 		Note    string `json:"note"`
 		Restock bool   `json:"restock"`
 	}
@@ -488,6 +488,8 @@ func (s *Server) payNotify(c *gin.Context) {
 		return
 	}
 	cx := tenant.WithTenant(ctx(c), tid)
+	// A notification is a few KB; the SDK would read any body whole.
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxJSON)
 	if err := s.Pay.HandleNotify(cx, c.Request); err != nil {
 		// WeChat Pay retries on a non-2xx answer; a forged or mismatched
 		// notification changed nothing and is logged.

@@ -41,7 +41,7 @@ type Service struct {
 
 // CategoryInput creates or renames a category.
 type CategoryInput struct {
-	Name     string  `json:"name"`
+	Name     string  `json:"name" binding:"required" text:"name"`
 	ParentID *string `json:"parent_id"`
 	Sort     *int    `json:"sort"`
 }
@@ -107,6 +107,9 @@ func validateCategory(in CategoryInput, f *errs.Fields) string {
 	if in.Sort != nil && (*in.Sort < 0 || *in.Sort > 1_000_000) {
 		f.Add("sort", "out_of_range", "must be between 0 and 1000000")
 	}
+	if in.ParentID != nil && *in.ParentID != "" && !ids.Valid(*in.ParentID) {
+		f.Add("parent_id", "invalid_id", "must be a category id, or empty for a top-level category")
+	}
 	return name
 }
 
@@ -133,6 +136,9 @@ func (s *Service) checkSibling(ctx context.Context, parent *string, name, except
 
 // CreateCategory adds a category under ParentID (nil for a root).
 func (s *Service) CreateCategory(ctx context.Context, in CategoryInput) (Category, error) {
+	if in.ParentID != nil && *in.ParentID == "" {
+		in.ParentID = nil // the console sends "" for a top-level category
+	}
 	var f errs.Fields
 	name := validateCategory(in, &f)
 	if err := f.Err(); err != nil {
@@ -183,6 +189,9 @@ func (s *Service) UpdateCategory(ctx context.Context, id string, in CategoryInpu
 		var err error
 		if c, err = s.category(ctx, id); err != nil {
 			return err
+		}
+		if p := in.ParentID; p != nil && *p != "" && (c.ParentID == nil || *c.ParentID != *p) {
+			return errs.Field("parent_id", "cannot_move", "a category cannot be moved; delete it and create it under the new parent")
 		}
 		if err := s.checkSibling(ctx, c.ParentID, name, id); err != nil {
 			return err

@@ -34,14 +34,14 @@ func (Category) TableName() string { return "catalog_categories" }
 
 // Spec is one specification axis and its values, e.g. colour: red, blue.
 type Spec struct {
-	Name   string   `json:"name"`
-	Values []string `json:"values"`
+	Name   string   `json:"name" binding:"required"`
+	Values []string `json:"values" binding:"required"`
 }
 
 // Attribute is a descriptive name/value pair, e.g. material: cotton.
 type Attribute struct {
-	Name  string `json:"name"`
-	Value string `json:"value"`
+	Name  string `json:"name" binding:"required"`
+	Value string `json:"value" binding:"required"`
 }
 
 // Product is an SPU.

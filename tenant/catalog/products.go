@@ -32,23 +32,23 @@ const (
 // SKUInput is one SKU of a product input.
 type SKUInput struct {
 	Spec        map[string]string `json:"spec"`
-	Price       int64             `json:"price"`
+	Price       int64             `json:"price" binding:"required"`
 	MarketPrice int64             `json:"market_price"`
-	Stock       int64             `json:"stock"`
+	Stock       int64             `json:"stock" binding:"required"`
 	Barcode     string            `json:"barcode"`
 }
 
 // ProductInput creates or replaces a product.
 type ProductInput struct {
-	Title            string      `json:"title"`
+	Title            string      `json:"title" binding:"required" text:"name"`
 	Subtitle         string      `json:"subtitle"`
 	CategoryID       *string     `json:"category_id"`
-	BusinessCategory string      `json:"business_category"`
+	BusinessCategory string      `json:"business_category" binding:"required"`
 	Specs            []Spec      `json:"specs"`
 	Attributes       []Attribute `json:"attributes"`
 	Images           []string    `json:"images"`
 	Description      string      `json:"description"`
-	SKUs             []SKUInput  `json:"skus"`
+	SKUs             []SKUInput  `json:"skus" binding:"required"`
 }
 
 // specKey is the canonical identity of a spec combination, in spec order.
@@ -521,6 +521,14 @@ func (s *Service) BulkStatus(ctx context.Context, idList []string, status string
 	}
 	if len(idList) == 0 || len(idList) > MaxBulk {
 		f.Add("ids", "out_of_range", fmt.Sprintf("give 1 to %d product ids", MaxBulk))
+	} else {
+		bad := 0
+		for i, id := range idList {
+			if !ids.Valid(id) && bad < 10 {
+				f.Add(fmt.Sprintf("ids[%d]", i), "invalid_id", "must be a product id")
+				bad++
+			}
+		}
 	}
 	if err := f.Err(); err != nil {
 		return nil, err

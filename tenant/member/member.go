@@ -112,7 +112,7 @@ func (s *Service) CheckoutMemoKey(tid, token string) string {
 
 // LoginInput is what the mini-program sends after wx.login.
 type LoginInput struct {
-	Code      string `json:"code"`
+	Code      string `json:"code" binding:"required"`
 	Scene     string `json:"scene"`      // entry scene (share, QR scan, search, official account)
 	ShareFrom string `json:"share_from"` // member id of the sharer, if entered from a share
 }
@@ -204,7 +204,7 @@ func (s *Service) Get(ctx context.Context, id string) (Member, error) {
 
 // ProfileInput changes what a shopper chose to show.
 type ProfileInput struct {
-	Nickname  *string `json:"nickname"`
+	Nickname  *string `json:"nickname" text:"name"`
 	AvatarURL *string `json:"avatar_url"`
 }
 
@@ -224,6 +224,9 @@ func (s *Service) UpdateProfile(ctx context.Context, id string, in ProfileInput)
 	}
 	if err := f.Err(); err != nil {
 		return Member{}, err
+	}
+	if len(upd) == 1 {
+		return Member{}, errs.Field("body", "empty", "give nickname or avatar_url")
 	}
 	if err := s.update(ctx, id, upd); err != nil {
 		return Member{}, err
@@ -295,12 +298,12 @@ func (s *Service) SetPhone(ctx context.Context, id string, in PhoneInput) (Membe
 
 // AddressInput creates or replaces an address.
 type AddressInput struct {
-	Name       string `json:"name"`
-	Phone      string `json:"phone"`
-	Province   string `json:"province"`
-	City       string `json:"city"`
+	Name       string `json:"name" binding:"required"`
+	Phone      string `json:"phone" binding:"required"`
+	Province   string `json:"province" binding:"required"`
+	City       string `json:"city" binding:"required"`
 	District   string `json:"district"`
-	Detail     string `json:"detail"`
+	Detail     string `json:"detail" binding:"required"`
 	PostalCode string `json:"postal_code"`
 	IsDefault  bool   `json:"is_default"`
 }

@@ -34,9 +34,9 @@ type Build = jobs.Record
 
 // Config is what a brand chooses for its mini-program.
 type Config struct {
-	Theme Theme    `json:"theme"`
+	Theme Theme    `json:"theme" binding:"required"`
 	Tabs  []string `json:"tabs"`
-	Cart  bool     `json:"cart"`
+	Cart  bool     `json:"cart" binding:"required"`
 }
 
 // Settings stores a brand's mini-program config and reads its binding; settings.Service implements it.

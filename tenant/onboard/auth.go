@@ -112,9 +112,9 @@ func checkPassword(field, pw string, f *errs.Fields) {
 
 // SignUpInput is a new brand user.
 type SignUpInput struct {
-	Email    string `json:"email"`
-	Password string `json:"password"`
-	Name     string `json:"name"`
+	Email    string `json:"email" binding:"required"`
+	Password string `json:"password" binding:"required"`
+	Name     string `json:"name" text:"name"`
 }
 
 // SignUp creates an account and signs it in. Returns conflict when the email is taken.

@@ -114,10 +114,10 @@ type Stores struct {
 
 // CreateStoreInput is a brand's new store.
 type CreateStoreInput struct {
-	Name       string   `json:"name"`
-	Slug       string   `json:"slug"`
-	EntityType string   `json:"entity_type"`
-	Categories []string `json:"categories"`
+	Name       string   `json:"name" binding:"required" text:"name"`
+	Slug       string   `json:"slug" binding:"required"`
+	EntityType string   `json:"entity_type" binding:"required"`
+	Categories []string `json:"categories" binding:"required"`
 }
 
 var slugRE = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]{1,38})[a-z0-9]$`)
@@ -235,7 +235,7 @@ func (s *Stores) ByID(ctx context.Context, id string) (Tenant, error) {
 
 // UpdateInput changes a store's profile.
 type UpdateInput struct {
-	Name *string `json:"name"`
+	Name *string `json:"name" binding:"required" text:"name"`
 }
 
 // Update changes the store's name.

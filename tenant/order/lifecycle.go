@@ -142,8 +142,8 @@ const (
 
 // RefundLine asks back some quantity of one order line.
 type RefundLine struct {
-	LineID   string `json:"line_id"`
-	Quantity int64  `json:"quantity"`
+	LineID   string `json:"line_id" binding:"required"`
+	Quantity int64  `json:"quantity" binding:"required"`
 }
 
 // Refund is a shopper's refund request and its outcome.
@@ -170,6 +170,11 @@ func (s *Service) RequestRefund(ctx context.Context, memberID, orderID string, l
 	var f errs.Fields
 	if f.Required("reason", reason) {
 		f.MaxLen("reason", reason, 200)
+	}
+	for i, rl := range lines {
+		if rl.Quantity < 1 {
+			f.Add(fmt.Sprintf("lines[%d].quantity", i), "out_of_range", "must be at least 1")
+		}
 	}
 	if err := f.Err(); err != nil {
 		return Refund{}, err

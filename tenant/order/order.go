@@ -259,15 +259,15 @@ func (s *Service) SetCartItem(ctx context.Context, memberID, skuID string, qty i
 
 // Item is a SKU and quantity to buy.
 type Item struct {
-	SKUID    string `json:"sku_id"`
-	Quantity int64  `json:"quantity"`
+	SKUID    string `json:"sku_id" binding:"required"`
+	Quantity int64  `json:"quantity" binding:"required"`
 }
 
 // CheckoutInput buys items (or the whole cart when Items is empty).
 type CheckoutInput struct {
 	Items          []Item `json:"items"`
-	AddressID      string `json:"address_id"`
-	IdempotencyKey string `json:"idempotency_key"`
+	AddressID      string `json:"address_id" binding:"required"`
+	IdempotencyKey string `json:"idempotency_key" binding:"required"`
 	Remark         string `json:"remark"`
 	Scene          string `json:"scene"`
 }

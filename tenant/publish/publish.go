@@ -104,8 +104,8 @@ func (Publish) TableName() string { return "publishes" }
 
 // Input starts a publication.
 type Input struct {
-	TemplateID  int64  `json:"template_id"`
-	Version     string `json:"version"`
+	TemplateID  int64  `json:"template_id" binding:"required"`
+	Version     string `json:"version" binding:"required"`
 	Description string `json:"description"`
 	// AutoRelease releases as soon as the review passes (the default in the console).
 	AutoRelease bool `json:"auto_release"`

@@ -55,6 +55,21 @@ type RolloutInput struct {
 	Concurrency int      `json:"concurrency"`
 }
 
+// Validate checks a rollout's own fields (not which stores it may reach),
+// so a caller can refuse bad input before looking the stores up.
+func (in RolloutInput) Validate() error {
+	var f errs.Fields
+	in.check(&f)
+	return f.Err()
+}
+
+func (in *RolloutInput) check(f *errs.Fields) {
+	in.Input.validate(f)
+	if in.Concurrency < 0 || in.Concurrency > 100 {
+		f.Add("concurrency", "out_of_range", "between 1 and 100 stores at a time (0: 10)")
+	}
+}
+
 // Rollouts runs rollouts.
 type Rollouts struct {
 	T   *tenant.Store
@@ -65,12 +80,9 @@ type Rollouts struct {
 // Start records a rollout over stores and starts the first Concurrency of them.
 func (r *Rollouts) Start(ctx context.Context, in RolloutInput, stores []string, agencyID string) (Rollout, error) {
 	var f errs.Fields
-	in.Input.validate(&f)
+	in.check(&f)
 	if in.Concurrency == 0 {
 		in.Concurrency = 10
-	}
-	if in.Concurrency < 1 || in.Concurrency > 100 {
-		f.Add("concurrency", "out_of_range", "between 1 and 100 stores at a time")
 	}
 	if len(stores) == 0 {
 		f.Add("stores", "required", "no store to publish to")

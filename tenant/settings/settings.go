@@ -96,7 +96,7 @@ func (s *Service) Changed(ctx context.Context, section string) { s.after(ctx, se
 
 // MiniProgramInput sets the mini-program binding. A nil secret keeps the stored one.
 type MiniProgramInput struct {
-	AppID     string  `json:"app_id"`
+	AppID     string  `json:"app_id" binding:"required"`
 	AppSecret *string `json:"app_secret"`
 }
 
@@ -133,7 +133,7 @@ func (s *Service) UnbindAuthorizer(ctx context.Context) error {
 
 // PaymentInput sets WeChat Pay. Nil secrets keep the stored ones.
 type PaymentInput struct {
-	Mode       string  `json:"mode"`
+	Mode       string  `json:"mode" binding:"required"`
 	MchID      string  `json:"mch_id"`
 	SubMchID   string  `json:"sub_mch_id"`
 	CertSerial string  `json:"cert_serial"`
@@ -303,7 +303,19 @@ func (s *Service) PutPayment(ctx context.Context, in PaymentInput) (PaymentView,
 		if f.Required("sub_mch_id", in.SubMchID) && !mchIDRE.MatchString(in.SubMchID) {
 			f.Add("sub_mch_id", "invalid_format", "must be the 6–12 digit sub-merchant id")
 		}
+		// A sub-merchant pays through the platform's account: the brand's
+		// own merchant fields would be stored and never used.
+		for name, set := range map[string]bool{"mch_id": in.MchID != "", "cert_serial": in.CertSerial != "",
+			"api_v3_key": in.APIv3Key != nil, "private_key": in.PrivateKey != nil,
+			"platform_public_key_id": in.PlatformPublicKeyID != "", "platform_public_key": in.PlatformPublicKey != ""} {
+			if set {
+				f.Add(name, "not_for_mode", "is not used in partner mode (the platform's service-provider account pays); leave it out")
+			}
+		}
 	} else if in.Mode != "" {
+		if in.SubMchID != "" {
+			f.Add("sub_mch_id", "not_for_mode", "is used only in partner mode; leave it out")
+		}
 		if f.Required("mch_id", in.MchID) && !mchIDRE.MatchString(in.MchID) {
 			f.Add("mch_id", "invalid_format", "must be the 6–12 digit merchant id")
 		}
@@ -459,8 +471,8 @@ func ParsePrivateKey(p string) (*rsa.PrivateKey, error) {
 
 // MessagesInput configures the subscribe-message templates the store sends.
 type MessagesInput struct {
-	PaidTemplateID    string `json:"paid_template_id"`
-	ShippedTemplateID string `json:"shipped_template_id"`
+	PaidTemplateID    string `json:"paid_template_id" binding:"required"`
+	ShippedTemplateID string `json:"shipped_template_id" binding:"required"`
 }
 
 var templateRE = regexp.MustCompile(`^[A-Za-z0-9_-]{0,64}$`)
