@@ -62,8 +62,8 @@ type Service struct {
 	// queues a reconciliation that asks WeChat Pay.
 	OnUnmatched func(ctx context.Context, o order.Order)
 	mu          sync.Mutex
-	clients    map[string]*core.Client
-	merchants  map[string]cachedMerchant // by tenant
+	clients     map[string]*core.Client
+	merchants   map[string]cachedMerchant // by tenant
 }
 
 type cachedMerchant struct {

@@ -1932,18 +1932,18 @@ export interface components {
         };
         "api.addTemplateInput": {
             /** Format: int64 */
-            draft_id?: number;
+            draft_id: number;
         };
         "api.agencyMemberInput": {
-            email?: string;
-            role?: string;
+            email: string;
+            role: string;
         };
         "api.authorizeURLOutput": {
             url?: string;
         };
         "api.bulkStatusInput": {
-            ids?: string[];
-            status?: string;
+            ids: string[];
+            status: string;
         };
         "api.bulkStatusOutput": {
             results?: components["schemas"]["catalog.BulkResult"][];
@@ -1957,7 +1957,7 @@ export interface components {
             };
         };
         "api.categoriesInput": {
-            categories?: string[];
+            categories: string[];
         };
         "api.checkoutOutput": {
             created?: boolean;
@@ -1966,7 +1966,7 @@ export interface components {
             payment_error?: components["schemas"]["api.ErrorDetail"] | null;
         };
         "api.consentInput": {
-            version?: string;
+            version: string;
         };
         "api.draftItem": {
             /** Format: int64 */
@@ -1977,15 +1977,15 @@ export interface components {
             user_version?: string;
         };
         "api.emailInput": {
-            email?: string;
+            email: string;
         };
         "api.grantInput": {
-            agency_id?: string;
-            role?: string;
+            agency_id: string;
+            role: string;
         };
         "api.inviteInput": {
-            email?: string;
-            role?: string;
+            email: string;
+            role: string;
         };
         "api.loginInput": {
             email: string;
@@ -1996,7 +1996,7 @@ export interface components {
             stores?: components["schemas"]["onboard.MyStore"][];
         };
         "api.nameInput": {
-            name?: string;
+            name: string;
         };
         "api.platformTenantOutput": {
             categories?: components["schemas"]["onboard.StoreCategory"][];
@@ -2005,33 +2005,33 @@ export interface components {
         };
         "api.quantityInput": {
             /** Format: int64 */
-            quantity?: number;
+            quantity: number;
         };
         "api.reasonInput": {
-            reason?: string;
+            reason: string;
         };
         "api.refreshInput": {
             refresh_token: string;
         };
         "api.refundRequestInput": {
             lines?: components["schemas"]["order.RefundLine"][];
-            reason?: string;
+            reason: string;
         };
         "api.resetConfirmInput": {
-            password?: string;
-            token?: string;
+            password: string;
+            token: string;
         };
         "api.reviewInput": {
-            approve?: boolean;
+            approve: boolean;
             note?: string;
             restock?: boolean;
         };
         "api.roleInput": {
-            role?: string;
+            role: string;
         };
         "api.shipInput": {
-            carrier?: string;
-            tracking_no?: string;
+            carrier: string;
+            tracking_no: string;
         };
         "api.signUpOutput": {
             access_token?: string;
@@ -2042,7 +2042,7 @@ export interface components {
             token_type?: string;
         };
         "api.statusInput": {
-            status?: string;
+            status: string;
         };
         "api.storeOutput": {
             categories?: components["schemas"]["onboard.StoreCategory"][];
@@ -2059,7 +2059,7 @@ export interface components {
             user_version?: string;
         };
         "api.tokenInput": {
-            token?: string;
+            token: string;
         };
         "audit.Entry": {
             action?: string;
@@ -2077,8 +2077,8 @@ export interface components {
             target_type?: string;
         };
         "catalog.Attribute": {
-            name?: string;
-            value?: string;
+            name: string;
+            value: string;
         };
         "catalog.BulkResult": {
             code?: string;
@@ -2099,7 +2099,7 @@ export interface components {
             updated_at?: string;
         };
         "catalog.CategoryInput": {
-            name?: string;
+            name: string;
             parent_id?: string | null;
             /** Format: int32 */
             sort?: number | null;
@@ -2148,14 +2148,14 @@ export interface components {
         };
         "catalog.ProductInput": {
             attributes?: components["schemas"]["catalog.Attribute"][];
-            business_category?: string;
+            business_category: string;
             category_id?: string | null;
             description?: string;
             images?: string[];
-            skus?: components["schemas"]["catalog.SKUInput"][];
+            skus: components["schemas"]["catalog.SKUInput"][];
             specs?: components["schemas"]["catalog.Spec"][];
             subtitle?: string;
-            title?: string;
+            title: string;
         };
         "catalog.SKU": {
             barcode?: string;
@@ -2182,12 +2182,12 @@ export interface components {
             /** Format: int64 */
             market_price?: number;
             /** Format: int64 */
-            price?: number;
+            price: number;
             spec?: {
                 [key: string]: string;
             };
             /** Format: int64 */
-            stock?: number;
+            stock: number;
         };
         "catalog.SKUPatch": {
             barcode?: string | null;
@@ -2199,8 +2199,8 @@ export interface components {
             stock?: number | null;
         };
         "catalog.Spec": {
-            name?: string;
-            values?: string[];
+            name: string;
+            values: string[];
         };
         "errs.FieldError": {
             code?: string;
@@ -2252,14 +2252,14 @@ export interface components {
             updated_at?: string;
         };
         "member.AddressInput": {
-            city?: string;
-            detail?: string;
+            city: string;
+            detail: string;
             district?: string;
             is_default?: boolean;
-            name?: string;
-            phone?: string;
+            name: string;
+            phone: string;
             postal_code?: string;
-            province?: string;
+            province: string;
         };
         "member.Export": {
             addresses?: components["schemas"]["member.Address"][];
@@ -2269,7 +2269,7 @@ export interface components {
             orders?: unknown;
         };
         "member.LoginInput": {
-            code?: string;
+            code: string;
             scene?: string;
             share_from?: string;
         };
@@ -2305,9 +2305,9 @@ export interface components {
             nickname?: string | null;
         };
         "miniapp.Config": {
-            cart?: boolean;
+            cart: boolean;
             tabs?: string[];
-            theme?: components["schemas"]["miniapp.Theme"];
+            theme: components["schemas"]["miniapp.Theme"];
         };
         "miniapp.Theme": {
             background?: string;
@@ -2361,10 +2361,10 @@ export interface components {
             label_zh?: string;
         };
         "onboard.CreateStoreInput": {
-            categories?: string[];
-            entity_type?: string;
-            name?: string;
-            slug?: string;
+            categories: string[];
+            entity_type: string;
+            name: string;
+            slug: string;
         };
         "onboard.Document": {
             category?: string;
@@ -2407,9 +2407,9 @@ export interface components {
             tenant_id?: string;
         };
         "onboard.SignUpInput": {
-            email?: string;
+            email: string;
             name?: string;
-            password?: string;
+            password: string;
         };
         "onboard.StaffMember": {
             account_id?: string;
@@ -2456,7 +2456,7 @@ export interface components {
             token_type?: string;
         };
         "onboard.UpdateInput": {
-            name?: string | null;
+            name: string | null;
         };
         "onboard.Verdict": {
             allowed?: boolean;
@@ -2478,8 +2478,8 @@ export interface components {
             title?: string;
         };
         "order.CheckoutInput": {
-            address_id?: string;
-            idempotency_key?: string;
+            address_id: string;
+            idempotency_key: string;
             items?: components["schemas"]["order.Item"][];
             remark?: string;
             scene?: string;
@@ -2495,8 +2495,8 @@ export interface components {
         };
         "order.Item": {
             /** Format: int64 */
-            quantity?: number;
-            sku_id?: string;
+            quantity: number;
+            sku_id: string;
         };
         "order.Line": {
             id?: string;
@@ -2576,9 +2576,9 @@ export interface components {
             updated_at?: string;
         };
         "order.RefundLine": {
-            line_id?: string;
+            line_id: string;
             /** Format: int64 */
-            quantity?: number;
+            quantity: number;
         };
         "order.StatDay": {
             date?: string;
@@ -2628,8 +2628,8 @@ export interface components {
             auto_release?: boolean;
             description?: string;
             /** Format: int64 */
-            template_id?: number;
-            version?: string;
+            template_id: number;
+            version: string;
         };
         "publish.Publish": {
             app_id?: string;
@@ -2685,8 +2685,8 @@ export interface components {
             description?: string;
             stores?: string[];
             /** Format: int64 */
-            template_id?: number;
-            version?: string;
+            template_id: number;
+            version: string;
         };
         "publish.RolloutItem": {
             error?: string;
@@ -2708,16 +2708,17 @@ export interface components {
             status?: string;
         };
         "settings.MessagesInput": {
-            paid_template_id?: string;
-            shipped_template_id?: string;
+            paid_template_id: string;
+            shipped_template_id: string;
         };
         "settings.MiniProgramInput": {
-            app_id?: string;
+            app_id: string;
             app_secret?: string | null;
         };
         "settings.MiniProgramView": {
             app_id?: string;
             app_secret?: components["schemas"]["settings.SecretInfo"];
+            app_secret_in_use?: boolean;
             mode?: string;
         };
         "settings.PaymentInput": {
@@ -2725,7 +2726,7 @@ export interface components {
             cert_serial?: string;
             currency?: string;
             mch_id?: string;
-            mode?: string;
+            mode: string;
             platform_public_key?: string;
             platform_public_key_id?: string;
             private_key?: string | null;
