@@ -70,7 +70,7 @@ export default function DesignPanel({ store, storeName }: { store: string; store
   }, [cfgQ.data, form]);
   const values = Form.useWatch([], form) as Config | undefined;
   const live: Config = {
-    cart: values?.cart ?? cfgQ.data?.cart,
+    cart: values?.cart ?? cfgQ.data?.cart ?? true,
     tabs: values?.tabs,
     theme: { primary: hex(values?.theme?.primary), background: hex(values?.theme?.background), nav_bar: hex(values?.theme?.nav_bar), nav_text: values?.theme?.nav_text },
   };
