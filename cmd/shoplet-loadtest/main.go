@@ -37,13 +37,15 @@ func main() {
 
 func run(args []string) error {
 	if len(args) == 0 {
-		return errors.New("usage: shoplet-loadtest seed [flags] | baseline [--addr]")
+		return errors.New("usage: shoplet-loadtest seed [flags] | baseline [--addr] | detail --api URL --store ID [flags]")
 	}
 	switch args[0] {
 	case "seed":
 		return seed(args[1:])
 	case "baseline":
 		return baseline(args[1:])
+	case "detail":
+		return detail(args[1:])
 	}
 	return fmt.Errorf("unknown command %q", args[0])
 }
