@@ -48,9 +48,12 @@ export default function MiniProgramConnect({ store }: { store: string }) {
         <Descriptions bordered size="small" column={1} style={{ marginBottom: 16 }}>
           <Descriptions.Item label="AppID"><span data-testid="mp-appid">{v.app_id}</span></Descriptions.Item>
           <Descriptions.Item label={t("mp.mode")}>{t("mp.mode_" + v.mode, { defaultValue: v.mode })}</Descriptions.Item>
-          {v.mode !== "component" && (
+          {(v.mode !== "component" || v.app_secret?.set) && (
             <Descriptions.Item label="AppSecret">
-              {v.app_secret?.set ? t("secret.setAt", { fp: v.app_secret.fingerprint, at: v.app_secret.set_at }) : t("secret.notSet")}
+              <span data-testid="mp-secret">
+                {v.app_secret?.set ? t("secret.setAt", { fp: v.app_secret.fingerprint, at: v.app_secret.set_at }) : t("secret.notSet")}
+                {v.app_secret?.set && !v.app_secret_in_use && <> · {t("secret.unused")}</>}
+              </span>
             </Descriptions.Item>
           )}
         </Descriptions>

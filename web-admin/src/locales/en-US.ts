@@ -38,7 +38,7 @@ const en = {
   mp: { mode: "Connected by", mode_component: "Authorised to the platform", mode_direct: "AppID and secret", viaPlatform: "Authorise through the platform (recommended)",
     viaPlatformHelp: "Scan with the mini-program's administrator WeChat; the platform then publishes and updates it for you.",
     authorize: "Authorise mini-program", manual: "Enter AppID and secret", appidRule: "wx followed by 16 hex digits" },
-  secret: { writeOnly: "Write-only: it is stored sealed and never shown again", setAt: "Set (fingerprint {{fp}}, {{at}})", notSet: "Not set",
+  secret: { unused: "no longer used: the mini-program is authorised to the platform", writeOnly: "Write-only: it is stored sealed and never shown again", setAt: "Set (fingerprint {{fp}}, {{at}})", notSet: "Not set",
     keep: "leave empty to keep" },
   pay: { mode: "Merchant mode", direct: "Own merchant", partner: "Sub-merchant of the platform", global: "Cross-border (Global)",
     help_direct: "Your own WeChat Pay merchant account: money goes straight to you.",

@@ -40,7 +40,7 @@ const zh: typeof en = {
   mp: { mode: "绑定方式", mode_component: "已授权给平台", mode_direct: "AppID 与密钥", viaPlatform: "授权给平台（推荐）",
     viaPlatformHelp: "用小程序管理员微信扫码授权，之后由平台为你提交代码、审核和发布。",
     authorize: "授权小程序", manual: "填写 AppID 与 AppSecret", appidRule: "wx 开头加 16 位十六进制字符" },
-  secret: { writeOnly: "只写：加密保存，之后不再显示", setAt: "已设置（指纹 {{fp}}，{{at}}）", notSet: "未设置", keep: "留空则不修改" },
+  secret: { unused: "已授权第三方平台，此密钥不再使用", writeOnly: "只写：加密保存，之后不再显示", setAt: "已设置（指纹 {{fp}}，{{at}}）", notSet: "未设置", keep: "留空则不修改" },
   pay: { mode: "商户模式", direct: "自有商户号", partner: "平台子商户", global: "跨境收单（境外）",
     help_direct: "使用你自己的微信支付商户号，货款直接进入你的账户。",
     help_partner: "平台作为服务商，填写微信支付分配给你的子商户号。",
