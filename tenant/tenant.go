@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	"github.com/shoplet/shoplet/pkg/db"
+	"github.com/shoplet/shoplet/pkg/ids"
 	"gorm.io/gorm"
 )
 
@@ -110,11 +111,19 @@ func (s *Store) Tx(ctx context.Context, fn func(ctx context.Context) error) erro
 	return s.DB.InTx(ctx, tid, func(tx *gorm.DB) error { return s.setTenant(tx, tid) }, fn)
 }
 
+// setTenant sets app.tenant_id for the rest of the transaction. It is SET
+// LOCAL, not set_config(): Citus propagates SET LOCAL to the shards a
+// transaction touches (citus.propagate_set_commands = 'local'), and a
+// function call it would not. SET takes no bind parameter, so the value is a
+// literal: only a well-formed id (or "" to leave the tenant) is accepted.
 func (s *Store) setTenant(tx *gorm.DB, tid string) error {
 	if s.DB.Dialect != db.Postgres {
 		return nil
 	}
-	return tx.Exec("SELECT set_config('app.tenant_id', ?, true)", tid).Error
+	if tid != "" && !ids.Valid(tid) {
+		return ErrNoTenant
+	}
+	return tx.Exec("SET LOCAL app.tenant_id = '" + tid + "'").Error
 }
 
 // PlatformTx runs fn in a transaction for platform tables (accounts, tenants,
