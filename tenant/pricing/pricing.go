@@ -512,7 +512,7 @@ func Allocate(amount int64, weights []int64) []int64 {
 type CouponOption struct {
 	ID     string `json:"id"`
 	Saving int64  `json:"saving"`
-	Total  int64  `json:"total"` // the order total with this coupon
+	Total  int64  `json:"total"`            // the order total with this coupon
 	Reason string `json:"reason,omitempty"` // not_applicable | below_threshold
 }
 

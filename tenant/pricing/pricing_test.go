@@ -44,7 +44,7 @@ func lines() []Line {
 
 func TestCalculate(t *testing.T) {
 	tpl := map[string]ShippingTemplate{"t1": {ID: "t1", Mode: ByPiece, Default: Rate{First: 1, FirstFee: 800, Additional: 2, AdditionalFee: 300},
-		Regions: []RegionRate{{Provinces: []string{"新疆"}, Rate: Rate{First: 1, FirstFee: 2000, Additional: 1, AdditionalFee: 1000}}},
+		Regions:       []RegionRate{{Provinces: []string{"新疆"}, Rate: Rate{First: 1, FirstFee: 2000, Additional: 1, AdditionalFee: 1000}}},
 		Undeliverable: []string{"西藏"}}}
 	full := Promotion{ID: "fr", Kind: KindFullReduction, Scope: Scope{Kind: ScopeStore},
 		Tiers: []Tier{{Threshold: 20000, Off: 2000}, {Threshold: 30000, Off: 5000}}}
