@@ -43,13 +43,15 @@ const (
 	ObjOrder    = "order"
 	ObjMember   = "member" // shoppers
 	ObjMiniApp  = "miniapp"
+	// ObjMarketing is coupons, promotions and shipping templates.
+	ObjMarketing = "marketing"
 
 	Read  = "read"
 	Write = "write"
 )
 
 // Objects lists every object.
-var Objects = []string{ObjStore, ObjStaff, ObjAgency, ObjAudit, ObjSecret, ObjDocument, ObjCatalog, ObjOrder, ObjMember, ObjMiniApp}
+var Objects = []string{ObjStore, ObjStaff, ObjAgency, ObjAudit, ObjSecret, ObjDocument, ObjCatalog, ObjOrder, ObjMember, ObjMiniApp, ObjMarketing}
 
 // rolePerms is the built-in role table. It is product code, not data: every
 // tenant's enforcer gets these as policies in the "*" domain, so provisioning a
@@ -60,11 +62,11 @@ var rolePerms = map[string][][2]string{
 	Owner: {{Any, Any}},
 	Admin: {
 		{Any, Read}, {ObjStore, Write}, {ObjStaff, Write}, {ObjDocument, Write}, {ObjCatalog, Write},
-		{ObjOrder, Write}, {ObjMember, Write}, {ObjMiniApp, Write},
+		{ObjOrder, Write}, {ObjMember, Write}, {ObjMiniApp, Write}, {ObjMarketing, Write},
 	},
-	CatalogManager: {{ObjStore, Read}, {ObjCatalog, Any}, {ObjMiniApp, Read}},
-	OrderClerk:     {{ObjStore, Read}, {ObjCatalog, Read}, {ObjOrder, Any}, {ObjMember, Read}},
-	Viewer:         {{ObjStore, Read}, {ObjCatalog, Read}, {ObjOrder, Read}, {ObjMember, Read}, {ObjMiniApp, Read}},
+	CatalogManager: {{ObjStore, Read}, {ObjCatalog, Any}, {ObjMiniApp, Read}, {ObjMarketing, Any}},
+	OrderClerk:     {{ObjStore, Read}, {ObjCatalog, Read}, {ObjOrder, Any}, {ObjMember, Read}, {ObjMarketing, Read}},
+	Viewer:         {{ObjStore, Read}, {ObjCatalog, Read}, {ObjOrder, Read}, {ObjMember, Read}, {ObjMiniApp, Read}, {ObjMarketing, Read}},
 }
 
 // Any matches every object or action in a built-in policy.

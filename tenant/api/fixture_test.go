@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/shoplet/shoplet/tenant"
 	"github.com/shoplet/shoplet/tenant/apptest"
@@ -96,8 +97,32 @@ func newWorld(t *testing.T, e *apptest.Env) *world {
 	w.objs["build"] = b["id"].(string)
 	w.objs["job"] = w.objs["build"] // builds are rows of the jobs table
 	w.objs["member"] = w.shopperA.ID
+	// marketing: a shipping template, a coupon the shopper claimed, a promotion
+	w.objs["template"] = w.ownerA.Must(201, "POST", a+"/shipping-templates", sampleTemplate()).Map(t)["id"].(string)
+	w.objs["coupon"] = w.ownerA.Must(201, "POST", a+"/coupons", sampleCoupon()).Map(t)["id"].(string)
+	w.shopperA.Must(201, "POST", shop+"/coupons/"+w.objs["coupon"]+"/claim", nil)
+	w.objs["promotion"] = w.ownerA.Must(201, "POST", a+"/promotions", samplePromotion()).Map(t)["id"].(string)
 	waitBuild(t, w.ownerA, a, w.objs["build"])
 	return w
+}
+
+func sampleTemplate() map[string]any {
+	return map[string]any{"name": "Mainland", "mode": "piece", "default_rate": map[string]any{"first": 1, "first_fee": 800, "additional": 1, "additional_fee": 300},
+		"regions":       []map[string]any{{"provinces": []string{"新疆"}, "first": 1, "first_fee": 2000, "additional": 1, "additional_fee": 1000}},
+		"undeliverable": []string{"西藏"}, "free_over_count": 10}
+}
+
+func sampleCoupon() map[string]any {
+	now := time.Now().UTC()
+	return map[string]any{"name": "10 off", "kind": "no_threshold", "amount": 1000, "total": 100, "per_member": 1,
+		"starts_at": now.Add(-time.Hour).Format(time.RFC3339), "ends_at": now.Add(24 * time.Hour).Format(time.RFC3339), "valid_days": 7}
+}
+
+func samplePromotion() map[string]any {
+	now := time.Now().UTC()
+	// A threshold no test order reaches: the fixture's promotion changes no other test's prices.
+	return map[string]any{"name": "Spend 90000 save 30", "kind": "full_reduction", "tiers": []map[string]any{{"threshold": 9_000_000, "off": 3000}},
+		"starts_at": now.Add(-time.Hour).Format(time.RFC3339), "ends_at": now.Add(24 * time.Hour).Format(time.RFC3339)}
 }
 
 func sampleAddress() map[string]any {

@@ -16,24 +16,28 @@ import (
 // one, so a handler that ignored the tenant would act, not fail validation.
 // A new route without an entry here fails TestIsolationMatrix.
 var bodies = map[string]any{
-	"PATCH /api/v1/stores/:store":                        map[string]any{"name": "Hijacked"},
-	"POST /api/v1/stores/:store/business-categories":     map[string]any{"categories": []string{"toys"}},
-	"PATCH /api/v1/stores/:store/staff/:account":         map[string]any{"role": "viewer"},
-	"POST /api/v1/stores/:store/invitations":             map[string]any{"email": "intruder@b.example", "role": "admin"},
-	"POST /api/v1/stores/:store/agency-grants":           nil, // filled per world: the intruder's own agency
-	"PUT /api/v1/stores/:store/settings/miniprogram":     map[string]any{"app_id": "wxffffffffffffffff", "app_secret": strings.Repeat("cd", 16)},
-	"PUT /api/v1/stores/:store/settings/payment":         map[string]any{"mode": "global", "mch_id": "1900000109", "cert_serial": "ABCDEF12", "api_v3_key": strings.Repeat("k", 32), "private_key": "x"},
-	"POST /api/v1/stores/:store/categories":              map[string]any{"name": "Intruder"},
-	"PATCH /api/v1/stores/:store/categories/:category":   map[string]any{"name": "Renamed"},
-	"POST /api/v1/stores/:store/products":                sampleProduct("", ""),
-	"POST /api/v1/stores/:store/products/bulk-status":    nil, // filled per world: A's product id
-	"PUT /api/v1/stores/:store/products/:product":        sampleProduct("", ""),
-	"PUT /api/v1/stores/:store/products/:product/status": map[string]any{"status": "on_shelf"},
-	"PATCH /api/v1/stores/:store/skus/:sku":              map[string]any{"stock": 0},
-	"POST /api/v1/stores/:store/orders/:order/ship":      map[string]any{"carrier": "SF", "tracking_no": "SF000"},
-	"POST /api/v1/stores/:store/refunds/:refund/review":  map[string]any{"approve": true},
-	"PUT /api/v1/stores/:store/settings/messages":        map[string]any{"paid_template_id": "TPL-hijack", "shipped_template_id": ""},
-	"PUT /api/v1/stores/:store/miniapp/config":           map[string]any{"theme": map[string]string{"primary": "#000000"}, "cart": true},
+	"PATCH /api/v1/stores/:store":                            map[string]any{"name": "Hijacked"},
+	"POST /api/v1/stores/:store/business-categories":         map[string]any{"categories": []string{"toys"}},
+	"PATCH /api/v1/stores/:store/staff/:account":             map[string]any{"role": "viewer"},
+	"POST /api/v1/stores/:store/invitations":                 map[string]any{"email": "intruder@b.example", "role": "admin"},
+	"POST /api/v1/stores/:store/agency-grants":               nil, // filled per world: the intruder's own agency
+	"PUT /api/v1/stores/:store/settings/miniprogram":         map[string]any{"app_id": "wxffffffffffffffff", "app_secret": strings.Repeat("cd", 16)},
+	"PUT /api/v1/stores/:store/settings/payment":             map[string]any{"mode": "global", "mch_id": "1900000109", "cert_serial": "ABCDEF12", "api_v3_key": strings.Repeat("k", 32), "private_key": "x"},
+	"POST /api/v1/stores/:store/categories":                  map[string]any{"name": "Intruder"},
+	"PATCH /api/v1/stores/:store/categories/:category":       map[string]any{"name": "Renamed"},
+	"POST /api/v1/stores/:store/products":                    sampleProduct("", ""),
+	"POST /api/v1/stores/:store/products/bulk-status":        nil, // filled per world: A's product id
+	"PUT /api/v1/stores/:store/products/:product":            sampleProduct("", ""),
+	"PUT /api/v1/stores/:store/products/:product/status":     map[string]any{"status": "on_shelf"},
+	"PATCH /api/v1/stores/:store/skus/:sku":                  map[string]any{"stock": 0},
+	"POST /api/v1/stores/:store/orders/:order/ship":          map[string]any{"carrier": "SF", "tracking_no": "SF000"},
+	"POST /api/v1/stores/:store/refunds/:refund/review":      map[string]any{"approve": true},
+	"PUT /api/v1/stores/:store/settings/messages":            map[string]any{"paid_template_id": "TPL-hijack", "shipped_template_id": ""},
+	"PUT /api/v1/stores/:store/miniapp/config":               map[string]any{"theme": map[string]string{"primary": "#000000"}, "cart": true},
+	"POST /api/v1/stores/:store/coupons":                     sampleCoupon(),
+	"POST /api/v1/stores/:store/promotions":                  samplePromotion(),
+	"POST /api/v1/stores/:store/shipping-templates":          sampleTemplate(),
+	"PUT /api/v1/stores/:store/shipping-templates/:template": sampleTemplate(),
 	// shop API
 	"POST /api/shop/v1/stores/:store/login":                 map[string]any{"code": "user:intruder:1"},
 	"PATCH /api/shop/v1/stores/:store/me":                   map[string]any{"nickname": "hijacked"},
@@ -44,6 +48,7 @@ var bodies = map[string]any{
 	"PUT /api/shop/v1/stores/:store/cart/:sku":              map[string]any{"quantity": 1},
 	"POST /api/shop/v1/stores/:store/checkout":              map[string]any{"idempotency_key": "x", "address_id": "01a20000-0000-7000-8000-000000000001"},
 	"POST /api/shop/v1/stores/:store/orders/:order/refunds": map[string]any{"reason": "x"},
+	"POST /api/shop/v1/stores/:store/checkout/preview":      map[string]any{},
 }
 
 var paramRE = regexp.MustCompile(`:([a-z_]+)`)

@@ -84,6 +84,10 @@ func TestNoLeakWithoutRowLevelSecurity(t *testing.T) {
 	objsB["order"] = orderB["id"].(string)
 	objsB["refund"] = w.shopperB.Must(201, "POST", shopB+"/orders/"+objsB["order"]+"/refunds", map[string]any{"reason": "store-b reason"}).Map(t)["id"].(string)
 	objsB["member"] = w.shopperB.ID
+	objsB["template"] = w.ownerB.Must(201, "POST", b+"/shipping-templates", sampleTemplate()).Map(t)["id"].(string)
+	objsB["coupon"] = w.ownerB.Must(201, "POST", b+"/coupons", sampleCoupon()).Map(t)["id"].(string)
+	w.shopperB.Must(201, "POST", shopB+"/coupons/"+objsB["coupon"]+"/claim", nil)
+	objsB["promotion"] = w.ownerB.Must(201, "POST", b+"/promotions", samplePromotion()).Map(t)["id"].(string)
 	objsB["build"] = w.ownerB.Must(202, "POST", b+"/miniapp/builds", nil).Map(t)["id"].(string)
 	objsB["job"] = objsB["build"]
 	waitBuild(t, w.ownerB, b, objsB["build"])

@@ -26,6 +26,7 @@ import (
 	"github.com/shoplet/shoplet/tenant/audit"
 	"github.com/shoplet/shoplet/tenant/catalog"
 	"github.com/shoplet/shoplet/tenant/files"
+	"github.com/shoplet/shoplet/tenant/marketing"
 	"github.com/shoplet/shoplet/tenant/member"
 	"github.com/shoplet/shoplet/tenant/miniapp"
 	"github.com/shoplet/shoplet/tenant/onboard"
@@ -67,7 +68,8 @@ type Deps struct {
 	ListCacheSize int
 	Members       *member.Service
 	Orders        *order.Service
-	Pay           Payments // nil: checkout returns no payment parameters
+	Marketing     *marketing.Service // nil: no marketing routes
+	Pay           Payments           // nil: checkout returns no payment parameters
 	Builds        *miniapp.Builds
 	// Codes makes mini-program codes (getwxacodeunlimit); tenant/wxapp implements it.
 	Codes interface {
@@ -178,6 +180,9 @@ func New(d Deps) *Server {
 	if d.Orders != nil {
 		s.routes = append(s.routes, s.shopRoutes()...)
 		s.routes = append(s.routes, s.consoleRoutes()...)
+	}
+	if d.Marketing != nil && d.Orders != nil {
+		s.routes = append(s.routes, s.marketingRoutes()...)
 	}
 	if d.Builds != nil {
 		s.routes = append(s.routes, s.miniappRoutes()...)

@@ -34,6 +34,7 @@ import (
 	"github.com/shoplet/shoplet/tenant/catalog"
 	"github.com/shoplet/shoplet/tenant/files"
 	"github.com/shoplet/shoplet/tenant/jobs"
+	"github.com/shoplet/shoplet/tenant/marketing"
 	"github.com/shoplet/shoplet/tenant/member"
 	"github.com/shoplet/shoplet/tenant/miniapp"
 	"github.com/shoplet/shoplet/tenant/onboard"
@@ -113,6 +114,7 @@ type App struct {
 	WxApp     *wxapp.Clients
 	Members   *member.Service
 	Orders    *order.Service
+	Marketing *marketing.Service
 	Payments  *payment.Service
 	Builds    *miniapp.Builds
 	Component *thirdparty.Service
@@ -286,7 +288,10 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		a.WxApp.Component = a.Component
 	}
 	a.Members = &member.Service{T: a.T, R: rdb, Near: a.Near, Prefix: cfg.RedisPrefix, WeChat: a.WxApp, Entity: a.Stores, TTL: orDefault(cfg.ShopSessionTTL, 7*24*time.Hour)}
-	a.Orders = &order.Service{T: a.T, Members: a.Members, PayTimeout: orDefault(cfg.PayTimeout, 30*time.Minute), OnChange: a.Catalog.OnChange}
+	// Coupons that ran out are marked like sold-out SKUs (the ids never collide).
+	a.Marketing = &marketing.Service{T: a.T, Audit: a.Audit, Gone: soldOut{a}}
+	a.Orders = &order.Service{T: a.T, Members: a.Members, PayTimeout: orDefault(cfg.PayTimeout, 30*time.Minute), OnChange: a.Catalog.OnChange,
+		Marketing: a.Marketing}
 	a.Payments = &payment.Service{Settings: a.Settings, Orders: a.Orders, HTTP: httpc, NotifyBase: orString(cfg.PublicURL, cfg.BaseURL), Platform: cfg.Platform,
 		Version: func(ctx context.Context) (string, error) {
 			tid, _ := tenant.FromContext(ctx)
@@ -332,7 +337,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	a.API = api.New(api.Deps{Log: log, DB: a.DB, T: a.T, Redis: rdb, Near: a.Near, Auth: a.Auth, Stores: a.Stores, Agencies: a.Agencies,
 		Platform: a.Platform, Enforcers: a.Enforcers, Audit: a.Audit, Files: a.Files, Catalog: a.Catalog, Settings: a.Settings,
 		Registry: a.Registry, Console: cfg.Console, Version: cfg.Version, TrustedProxies: cfg.TrustedProxies,
-		CatalogVersionKey: catalogKey, Members: a.Members, Orders: a.Orders, Pay: a.Payments, Builds: a.Builds, Codes: a.WxApp, Component: a.Component, ConsoleURL: cfg.BaseURL,
+		CatalogVersionKey: catalogKey, Members: a.Members, Orders: a.Orders, Marketing: a.Marketing, Pay: a.Payments, Builds: a.Builds, Codes: a.WxApp, Component: a.Component, ConsoleURL: cfg.BaseURL,
 		Publish: a.Publish, Rollouts: a.Rollouts, Jobs: a.jobStats, EnqueueImport: a.enqueueImport})
 	return a, nil
 }

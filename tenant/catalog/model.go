@@ -47,24 +47,27 @@ type Attribute struct {
 // Product is an SPU.
 type Product struct {
 	tenant.Base
-	ID               string                  `gorm:"primaryKey" json:"id"`
-	Title            string                  `json:"title"`
-	Subtitle         string                  `json:"subtitle"`
-	CategoryID       *string                 `json:"category_id"`
-	BusinessCategory string                  `json:"business_category"`
-	Status           string                  `json:"status"`
-	Specs            jsonb.JSON[[]Spec]      `json:"specs"`
-	Attributes       jsonb.JSON[[]Attribute] `json:"attributes"`
-	Images           jsonb.JSON[[]string]    `json:"images"`
-	Description      string                  `json:"description"`
-	MinPrice         int64                   `json:"min_price"`
-	MaxPrice         int64                   `json:"max_price"`
-	TotalStock       int64                   `json:"total_stock"`
-	SearchText       string                  `json:"-"`
-	CreatedBy        string                  `json:"-"`
-	CreatedAt        time.Time               `json:"created_at"`
-	UpdatedAt        time.Time               `json:"updated_at"`
-	SKUs             []SKU                   `gorm:"-" json:"skus,omitempty"`
+	ID               string  `gorm:"primaryKey" json:"id"`
+	Title            string  `json:"title"`
+	Subtitle         string  `json:"subtitle"`
+	CategoryID       *string `json:"category_id"`
+	BusinessCategory string  `json:"business_category"`
+	// ShippingTemplateID is the shipping template (tenant/marketing) the
+	// product ships under; nil: shipped free.
+	ShippingTemplateID *string                 `json:"shipping_template_id"`
+	Status             string                  `json:"status"`
+	Specs              jsonb.JSON[[]Spec]      `json:"specs"`
+	Attributes         jsonb.JSON[[]Attribute] `json:"attributes"`
+	Images             jsonb.JSON[[]string]    `json:"images"`
+	Description        string                  `json:"description"`
+	MinPrice           int64                   `json:"min_price"`
+	MaxPrice           int64                   `json:"max_price"`
+	TotalStock         int64                   `json:"total_stock"`
+	SearchText         string                  `json:"-"`
+	CreatedBy          string                  `json:"-"`
+	CreatedAt          time.Time               `json:"created_at"`
+	UpdatedAt          time.Time               `json:"updated_at"`
+	SKUs               []SKU                   `gorm:"-" json:"skus,omitempty"`
 }
 
 // SKU is one sellable combination of spec values with its own price and stock.
@@ -77,6 +80,7 @@ type SKU struct {
 	Price       int64                         `json:"price"`
 	MarketPrice int64                         `json:"market_price"`
 	Stock       int64                         `json:"stock"`
+	Weight      int64                         `json:"weight"` // grams, for shipping by weight
 	Barcode     string                        `json:"barcode"`
 	Position    int                           `json:"position"`
 	CreatedAt   time.Time                     `json:"created_at"`

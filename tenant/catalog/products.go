@@ -26,6 +26,7 @@ const (
 	MaxAttributes  = 30
 	MaxPrice       = 100_000_000_00 // ¥100,000,000.00 in fen
 	MaxStock       = 10_000_000
+	MaxWeight      = 1_000_000 // grams
 	MaxDescription = 20_000
 )
 
@@ -36,19 +37,22 @@ type SKUInput struct {
 	MarketPrice int64             `json:"market_price"`
 	Stock       int64             `json:"stock" binding:"required"`
 	Barcode     string            `json:"barcode"`
+	Weight      int64             `json:"weight"` // grams
 }
 
 // ProductInput creates or replaces a product.
 type ProductInput struct {
-	Title            string      `json:"title" binding:"required" text:"name"`
-	Subtitle         string      `json:"subtitle"`
-	CategoryID       *string     `json:"category_id"`
-	BusinessCategory string      `json:"business_category" binding:"required"`
-	Specs            []Spec      `json:"specs"`
-	Attributes       []Attribute `json:"attributes"`
-	Images           []string    `json:"images"`
-	Description      string      `json:"description"`
-	SKUs             []SKUInput  `json:"skus" binding:"required"`
+	Title            string  `json:"title" binding:"required" text:"name"`
+	Subtitle         string  `json:"subtitle"`
+	CategoryID       *string `json:"category_id"`
+	BusinessCategory string  `json:"business_category" binding:"required"`
+	// ShippingTemplateID picks one of the store's shipping templates (none: shipped free).
+	ShippingTemplateID *string     `json:"shipping_template_id"`
+	Specs              []Spec      `json:"specs"`
+	Attributes         []Attribute `json:"attributes"`
+	Images             []string    `json:"images"`
+	Description        string      `json:"description"`
+	SKUs               []SKUInput  `json:"skus" binding:"required"`
 }
 
 // specKey is the canonical identity of a spec combination, in spec order.
@@ -74,6 +78,9 @@ func validate(in *ProductInput) error {
 	f.Required("business_category", in.BusinessCategory)
 	if in.CategoryID != nil && !ids.Valid(*in.CategoryID) {
 		f.Add("category_id", "not_found", "no category has this id")
+	}
+	if in.ShippingTemplateID != nil && !ids.Valid(*in.ShippingTemplateID) {
+		f.Add("shipping_template_id", "not_found", "no shipping template has this id")
 	}
 	if len(in.Images) > MaxImages {
 		f.Add("images", "too_many", fmt.Sprintf("at most %d images", MaxImages))
@@ -168,6 +175,9 @@ func validate(in *ProductInput) error {
 			f.Add(field+".stock", "out_of_range", fmt.Sprintf("must be between 0 and %d", MaxStock))
 		}
 		f.MaxLen(field+".barcode", s.Barcode, 64)
+		if s.Weight < 0 || s.Weight > MaxWeight {
+			f.Add(field+".weight", "out_of_range", fmt.Sprintf("must be between 0 and %d grams", MaxWeight))
+		}
 	}
 	if f.Empty() && len(in.SKUs) != combos {
 		f.Add("skus", "incomplete_matrix", fmt.Sprintf("give one SKU for each of the %d spec combinations", combos))
@@ -194,6 +204,15 @@ func (s *Service) checkRefs(ctx context.Context, in ProductInput) error {
 	if in.CategoryID != nil {
 		if _, err := s.category(ctx, *in.CategoryID); err != nil {
 			return errs.Field("category_id", "not_found", "no category has this id")
+		}
+	}
+	if in.ShippingTemplateID != nil {
+		var n int64
+		if err := s.T.Q(ctx).Table("shipping_templates").Where("id = ?", *in.ShippingTemplateID).Count(&n).Error; err != nil {
+			return err
+		}
+		if n == 0 {
+			return errs.Field("shipping_template_id", "not_found", "no shipping template has this id")
 		}
 	}
 	if err := s.Images.Exist(ctx, files.Image, in.Images); err != nil {
@@ -242,11 +261,12 @@ func newSKU(productID string, specs []Spec, si SKUInput, pos int, now time.Time)
 		si.Spec = map[string]string{}
 	}
 	return SKU{ID: ids.New(), ProductID: productID, SpecKey: specKey(specs, si.Spec), SpecValues: jsonb.Of(si.Spec),
-		Price: si.Price, MarketPrice: si.MarketPrice, Stock: si.Stock, Barcode: si.Barcode, Position: pos, CreatedAt: now, UpdatedAt: now}
+		Price: si.Price, MarketPrice: si.MarketPrice, Stock: si.Stock, Weight: si.Weight, Barcode: si.Barcode, Position: pos, CreatedAt: now, UpdatedAt: now}
 }
 
 func apply(p *Product, in ProductInput, now time.Time) {
 	p.Title, p.Subtitle, p.CategoryID, p.BusinessCategory = in.Title, in.Subtitle, in.CategoryID, in.BusinessCategory
+	p.ShippingTemplateID = in.ShippingTemplateID
 	if in.Specs == nil {
 		in.Specs = []Spec{}
 	}
@@ -327,7 +347,7 @@ func (s *Service) Update(ctx context.Context, id string, in ProductInput) (Produ
 		// Select every column: GORM's Updates(struct) skips zero values, which
 		// would keep an old price or stock when the new one is 0.
 		if err := s.T.Q(ctx).Model(&Product{}).Where("id = ?", id).
-			Select("title", "subtitle", "category_id", "business_category", "specs", "attributes", "images", "description",
+			Select("title", "subtitle", "category_id", "business_category", "shipping_template_id", "specs", "attributes", "images", "description",
 				"min_price", "max_price", "total_stock", "search_text", "updated_at").Updates(&p).Error; err != nil {
 			return err
 		}
@@ -348,7 +368,7 @@ func (s *Service) Update(ctx context.Context, id string, in ProductInput) (Produ
 				keep[o.ID] = true
 				if err := s.T.Q(ctx).Model(&SKU{}).Where("id = ?", o.ID).Updates(map[string]any{
 					"spec_values": n.SpecValues, "price": n.Price, "market_price": n.MarketPrice, "stock": n.Stock,
-					"barcode": n.Barcode, "position": i, "updated_at": now}).Error; err != nil {
+					"weight": n.Weight, "barcode": n.Barcode, "position": i, "updated_at": now}).Error; err != nil {
 					return err
 				}
 			} else if err := s.T.Q(ctx).Create(&n).Error; err != nil {

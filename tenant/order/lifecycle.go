@@ -212,15 +212,32 @@ func (s *Service) RequestRefund(ctx context.Context, memberID, orderID string, l
 			}
 		}
 		var amount int64
+		left := map[string]int64{}
+		for _, l := range o.Lines {
+			left[l.ID] = l.Quantity - l.RefundedQuantity
+		}
 		for i, rl := range lines {
 			l, ok := byID[rl.LineID]
 			if !ok {
 				return errs.Field(fmt.Sprintf("lines[%d].line_id", i), "not_found", "is not a line of this order")
 			}
-			if rl.Quantity < 1 || rl.Quantity > l.Quantity-l.RefundedQuantity {
-				return errs.Field(fmt.Sprintf("lines[%d].quantity", i), "out_of_range", fmt.Sprintf("must be between 1 and %d", l.Quantity-l.RefundedQuantity))
+			if rl.Quantity < 1 || rl.Quantity > left[l.ID] {
+				return errs.Field(fmt.Sprintf("lines[%d].quantity", i), "out_of_range", fmt.Sprintf("must be between 1 and %d", left[l.ID]))
 			}
-			amount += l.Price * rl.Quantity
+			// What the shopper paid for these units, after every discount
+			// (a line named twice continues where the first mention ended).
+			done := l.Quantity - left[l.ID]
+			amount += l.paidFor(done, done+rl.Quantity)
+			left[l.ID] -= rl.Quantity
+		}
+		all := true
+		for _, n := range left {
+			all = all && n == 0
+		}
+		if all {
+			// Nothing left after this refund: it gives back everything still
+			// paid, shipping included.
+			amount = o.PaidTotal - o.RefundedTotal
 		}
 		if amount <= 0 || amount > o.PaidTotal-o.RefundedTotal {
 			return errs.E(errs.Conflict, "nothing_to_refund", "nothing of this order is left to refund")

@@ -19,6 +19,7 @@ import (
 	"github.com/shoplet/shoplet/tenant"
 	"github.com/shoplet/shoplet/tenant/catalog"
 	"github.com/shoplet/shoplet/tenant/member"
+	"github.com/shoplet/shoplet/tenant/pricing"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 )
@@ -36,36 +37,41 @@ const (
 // Order is a shopper's order.
 type Order struct {
 	tenant.Base
-	ID             string                        `gorm:"primaryKey" json:"id"`
-	OrderNo        string                        `json:"order_no"`
-	MemberID       string                        `json:"member_id"`
-	Status         string                        `json:"status"`
-	ItemTotal      int64                         `json:"item_total"`
-	ShippingFee    int64                         `json:"shipping_fee"`
-	Total          int64                         `json:"total"`
-	Currency       string                        `json:"currency"`
-	IdempotencyKey string                        `json:"-"`
-	Address        jsonb.JSON[map[string]string] `json:"address"`
-	Remark         string                        `json:"remark"`
-	EntryScene     string                        `json:"entry_scene"`
-	PayMode        string                        `json:"pay_mode"`
-	PrepayID       string                        `json:"-"`
-	TransactionID  string                        `json:"transaction_id"`
-	PaidTotal      int64                         `json:"paid_total"`
-	RefundedTotal  int64                         `json:"refunded_total"`
-	Carrier        string                        `json:"carrier"`
-	TrackingNo     string                        `json:"tracking_no"`
-	ExpiresAt      time.Time                     `json:"expires_at"`
-	PaidAt         *time.Time                    `json:"paid_at"`
-	ShippedAt      *time.Time                    `json:"shipped_at"`
-	CompletedAt    *time.Time                    `json:"completed_at"`
-	ClosedAt       *time.Time                    `json:"closed_at"`
-	CloseReason    string                        `json:"close_reason"`
-	Flag           string                        `json:"flag"` // needs staff attention, e.g. paid_after_close
-	CreatedAt      time.Time                     `json:"created_at"`
-	UpdatedAt      time.Time                     `json:"updated_at"`
-	Lines          []Line                        `gorm:"-" json:"lines,omitempty"`
-	Events         []Event                       `gorm:"-" json:"events,omitempty"`
+	ID            string `gorm:"primaryKey" json:"id"`
+	OrderNo       string `json:"order_no"`
+	MemberID      string `json:"member_id"`
+	Status        string `json:"status"`
+	ItemTotal     int64  `json:"item_total"` // at list prices
+	DiscountTotal int64  `json:"discount_total"`
+	ShippingFee   int64  `json:"shipping_fee"`
+	Total         int64  `json:"total"` // item_total - discount_total + shipping_fee: what is charged
+	// CouponID is the member's coupon the order used (returned if it closes unpaid).
+	CouponID *string `json:"coupon_id"`
+	// Adjustments sums what each promotion or coupon took off.
+	Adjustments    jsonb.JSON[[]pricing.Adjustment] `json:"adjustments"`
+	Currency       string                           `json:"currency"`
+	IdempotencyKey string                           `json:"-"`
+	Address        jsonb.JSON[map[string]string]    `json:"address"`
+	Remark         string                           `json:"remark"`
+	EntryScene     string                           `json:"entry_scene"`
+	PayMode        string                           `json:"pay_mode"`
+	PrepayID       string                           `json:"-"`
+	TransactionID  string                           `json:"transaction_id"`
+	PaidTotal      int64                            `json:"paid_total"`
+	RefundedTotal  int64                            `json:"refunded_total"`
+	Carrier        string                           `json:"carrier"`
+	TrackingNo     string                           `json:"tracking_no"`
+	ExpiresAt      time.Time                        `json:"expires_at"`
+	PaidAt         *time.Time                       `json:"paid_at"`
+	ShippedAt      *time.Time                       `json:"shipped_at"`
+	CompletedAt    *time.Time                       `json:"completed_at"`
+	ClosedAt       *time.Time                       `json:"closed_at"`
+	CloseReason    string                           `json:"close_reason"`
+	Flag           string                           `json:"flag"` // needs staff attention, e.g. paid_after_close
+	CreatedAt      time.Time                        `json:"created_at"`
+	UpdatedAt      time.Time                        `json:"updated_at"`
+	Lines          []Line                           `gorm:"-" json:"lines,omitempty"`
+	Events         []Event                          `gorm:"-" json:"events,omitempty"`
 }
 
 // Line is one SKU of an order, priced at checkout.
@@ -77,9 +83,29 @@ type Line struct {
 	SKUID            string                        `gorm:"column:sku_id" json:"sku_id"`
 	Title            string                        `json:"title"`
 	Spec             jsonb.JSON[map[string]string] `json:"spec"`
-	Price            int64                         `json:"price"`
+	Price            int64                         `json:"price"` // list unit price
 	Quantity         int64                         `json:"quantity"`
 	RefundedQuantity int64                         `json:"refunded_quantity"`
+	// Discount is what promotions and the coupon took off this line, each
+	// recorded in Adjustments; PaidAmount = price × quantity − discount is
+	// what a refund of the whole line gives back.
+	Discount    int64                            `json:"discount"`
+	Adjustments jsonb.JSON[[]pricing.Adjustment] `json:"adjustments"`
+	PaidAmount  int64                            `gorm:"-" json:"paid_amount"`
+}
+
+// AfterFind derives the paid amount of a line read from the database.
+func (l *Line) AfterFind(*gorm.DB) error {
+	l.PaidAmount = l.Price*l.Quantity - l.Discount
+	return nil
+}
+
+// paidFor is what units [from, to) of the line were paid: the line's paid
+// amount spread over its units, the last unit taking the remainder, so
+// refunding every unit, in any steps, gives back exactly the paid amount.
+func (l Line) paidFor(from, to int64) int64 {
+	paid := l.Price*l.Quantity - l.Discount
+	return paid*to/l.Quantity - paid*from/l.Quantity
 }
 
 // Event records a state change: who, when, from what to what.
@@ -138,6 +164,27 @@ type Service struct {
 	RefundRemote func(ctx context.Context, o Order, r Refund) error
 	// SoldOut short-cuts checkouts of SKUs that just ran out. May be nil.
 	SoldOut SoldOutMarks
+	// Marketing supplies promotions, shipping templates and coupons. May be
+	// nil: list prices, free shipping, no coupons.
+	Marketing Marketing
+	// MemberPrice is the member-price step of pricing (the loyalty work fills
+	// it). May be nil.
+	MemberPrice pricing.MemberPricer
+}
+
+// Marketing is what pricing needs besides the catalog (tenant/marketing
+// implements it). Every method runs in the transaction in ctx.
+type Marketing interface {
+	// Offers returns the promotions running now and the shipping templates the lines name.
+	Offers(ctx context.Context, lines []pricing.Line) ([]pricing.Promotion, map[string]pricing.ShippingTemplate, error)
+	// UsableCoupons returns the member's coupons usable now.
+	UsableCoupons(ctx context.Context, memberID string) ([]pricing.Coupon, error)
+	// UsableCoupon returns one of them, or an invalid error on coupon_id.
+	UsableCoupon(ctx context.Context, memberID, id string) (pricing.Coupon, error)
+	// UseCoupon marks the coupon used by the order; a conflict if another order has it.
+	UseCoupon(ctx context.Context, memberID, id, orderID string) error
+	// ReleaseCoupon makes the coupon the order used available again.
+	ReleaseCoupon(ctx context.Context, orderID string) error
 }
 
 // SoldOutMarks remembers, briefly, which SKUs of the tenant in ctx just ran
@@ -215,7 +262,7 @@ func (s *Service) skuOf(ctx context.Context, skuID string) (catalog.SKU, catalog
 		}
 		return sku, p, err
 	}
-	err := s.T.Q(ctx).Select("id", "tenant_id", "title", "status").Where("id = ?", sku.ProductID).Take(&p).Error
+	err := s.T.Q(ctx).Select("id", "tenant_id", "title", "status", "category_id", "shipping_template_id").Where("id = ?", sku.ProductID).Take(&p).Error
 	return sku, p, err
 }
 
@@ -270,6 +317,8 @@ type CheckoutInput struct {
 	IdempotencyKey string `json:"idempotency_key" binding:"required"`
 	Remark         string `json:"remark"`
 	Scene          string `json:"scene"`
+	// CouponID is one of the shopper's coupons (the preview's coupon_id); "" for none.
+	CouponID string `json:"coupon_id"`
 }
 
 // reserve takes qty units of a SKU and its product's total stock, in the
@@ -370,19 +419,13 @@ func (s *Service) Checkout(ctx context.Context, memberID string, in CheckoutInpu
 				return errs.Field("items", "required", "the cart is empty")
 			}
 		}
-		merged := map[string]int64{}
-		order := []string{}
-		for _, it := range items {
-			if _, ok := merged[it.SKUID]; !ok {
-				order = append(order, it.SKUID)
-			}
-			merged[it.SKUID] += it.Quantity
-		}
+		merged, order := mergeItems(items)
 		// Prices come from the catalog, never from the client. The order and
 		// its lines are written before any stock is reserved: the reservation
 		// locks the SKU and product rows every buyer of a hot item needs, so
 		// it comes last and holds them only for its two updates and the commit.
 		prods := map[string]catalog.Product{}
+		var pl []pricing.Line
 		for idx, skuID := range order {
 			sku, p, err := s.skuOf(ctx, skuID)
 			if err != nil || p.Status != catalog.OnShelf {
@@ -402,9 +445,21 @@ func (s *Service) Checkout(ctx context.Context, memberID string, in CheckoutInpu
 			l := Line{ID: ids.New(), OrderID: o.ID, ProductID: p.ID, SKUID: skuID, Title: p.Title, Spec: sku.SpecValues,
 				Price: sku.Price, Quantity: merged[skuID]}
 			o.Lines = append(o.Lines, l)
-			o.ItemTotal += l.Price * l.Quantity
+			pl = append(pl, pricingLine(sku, p, l.Quantity))
 		}
-		o.Total = o.ItemTotal + o.ShippingFee
+		// The one calculator, as the preview ran it: what was shown is charged.
+		r, _, err := s.calculate(ctx, memberID, pl, addr.Province, in.CouponID, false, false)
+		if err != nil {
+			return err
+		}
+		for i := range o.Lines {
+			lr := r.Lines[i]
+			o.Lines[i].Discount, o.Lines[i].PaidAmount, o.Lines[i].Adjustments = lr.Discount, lr.Paid, jsonb.Of(lr.Adjustments)
+		}
+		o.ItemTotal, o.DiscountTotal, o.ShippingFee, o.Total, o.Adjustments = r.ItemTotal, r.Discount, r.Shipping, r.Total, jsonb.Of(r.Adjustments)
+		if r.CouponID != "" {
+			o.CouponID = &r.CouponID
+		}
 		if o.Total <= 0 {
 			return errs.E(errs.Invalid, "nothing_to_pay", "the order total must be above zero")
 		}
@@ -423,6 +478,13 @@ func (s *Service) Checkout(ctx context.Context, memberID string, in CheckoutInpu
 		}
 		if err := s.event(ctx, o.ID, "", PendingPayment, "order placed"); err != nil {
 			return err
+		}
+		if o.CouponID != nil {
+			// One conditional update: of concurrent checkouts with this
+			// coupon, exactly one takes it.
+			if err := s.Marketing.UseCoupon(ctx, memberID, *o.CouponID, o.ID); err != nil {
+				return err
+			}
 		}
 		// Reserve in SKU id order so two checkouts never wait on each other in
 		// a cycle.
@@ -661,6 +723,11 @@ func (s *Service) Close(ctx context.Context, id, reason string) (bool, error) {
 		}
 		if err := s.restock(ctx, lines, func(l Line) int64 { return l.Quantity }); err != nil {
 			return err
+		}
+		if o.CouponID != nil && s.Marketing != nil {
+			if err := s.Marketing.ReleaseCoupon(ctx, id); err != nil {
+				return err
+			}
 		}
 		for _, l := range lines {
 			products = append(products, l.ProductID)

@@ -125,6 +125,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/shop/v1/stores/{store}/checkout/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Price items or the cart as checkout will: discounts per line, shipping, the coupons held (the best pre-selected) */
+        post: operations["post_api_shop_v1_stores_store_checkout_preview"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/shop/v1/stores/{store}/coupons": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The coupon centre: coupons claimable now, with how many are left */
+        get: operations["get_api_shop_v1_stores_store_coupons"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/shop/v1/stores/{store}/coupons/{coupon}/claim": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Claim a coupon */
+        post: operations["post_api_shop_v1_stores_store_coupons_coupon_claim"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/shop/v1/stores/{store}/images/{file}": {
         parameters: {
             query?: never;
@@ -189,6 +240,23 @@ export interface paths {
         put?: never;
         /** Record privacy consent (policy version) */
         post: operations["post_api_shop_v1_stores_store_me_consent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/shop/v1/stores/{store}/me/coupons": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My coupons */
+        get: operations["get_api_shop_v1_stores_store_me_coupons"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -986,6 +1054,58 @@ export interface paths {
         patch: operations["patch_api_v1_stores_store_categories_category"];
         trace?: never;
     };
+    "/api/v1/stores/{store}/coupons": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Coupons, newest first */
+        get: operations["get_api_v1_stores_store_coupons"];
+        put?: never;
+        /** Create a coupon (full reduction, discount with cap, no threshold, random amount) */
+        post: operations["post_api_v1_stores_store_coupons"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stores/{store}/coupons/{coupon}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A coupon with how many were claimed and used */
+        get: operations["get_api_v1_stores_store_coupons_coupon"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stores/{store}/coupons/{coupon}/stop": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Stop claiming (coupons already claimed stay usable) */
+        post: operations["post_api_v1_stores_store_coupons_coupon_stop"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/stores/{store}/dashboard": {
         parameters: {
             query?: never;
@@ -1590,6 +1710,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/stores/{store}/promotions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Promotions (full reduction, limited-time discount), newest first */
+        get: operations["get_api_v1_stores_store_promotions"];
+        put?: never;
+        /** Create a promotion */
+        post: operations["post_api_v1_stores_store_promotions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stores/{store}/promotions/{promotion}/stop": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** End a promotion now */
+        post: operations["post_api_v1_stores_store_promotions_promotion_stop"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/stores/{store}/refunds": {
         parameters: {
             query?: never;
@@ -1690,6 +1845,42 @@ export interface paths {
         put: operations["put_api_v1_stores_store_settings_payment"];
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stores/{store}/shipping-templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Shipping templates */
+        get: operations["get_api_v1_stores_store_shipping-templates"];
+        put?: never;
+        /** Create a shipping template */
+        post: operations["post_api_v1_stores_store_shipping-templates"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stores/{store}/shipping-templates/{template}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Replace a shipping template */
+        put: operations["put_api_v1_stores_store_shipping-templates_template"];
+        post?: never;
+        /** Delete a shipping template no product uses */
+        delete: operations["delete_api_v1_stores_store_shipping-templates_template"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1842,6 +2033,22 @@ export interface components {
         };
         "api.Page_jobs.Record": {
             items?: components["schemas"]["jobs.Record"][];
+            next_cursor?: string;
+        };
+        "api.Page_marketing.Coupon": {
+            items?: components["schemas"]["marketing.Coupon"][];
+            next_cursor?: string;
+        };
+        "api.Page_marketing.MemberCoupon": {
+            items?: components["schemas"]["marketing.MemberCoupon"][];
+            next_cursor?: string;
+        };
+        "api.Page_marketing.Promotion": {
+            items?: components["schemas"]["marketing.Promotion"][];
+            next_cursor?: string;
+        };
+        "api.Page_marketing.ShippingTemplate": {
+            items?: components["schemas"]["marketing.ShippingTemplate"][];
             next_cursor?: string;
         };
         "api.Page_member.Address": {
@@ -2136,6 +2343,7 @@ export interface components {
             max_price?: number;
             /** Format: int64 */
             min_price?: number;
+            shipping_template_id?: string | null;
             skus?: components["schemas"]["catalog.SKU"][];
             specs?: components["schemas"]["catalog.Spec"][];
             status?: string;
@@ -2152,6 +2360,7 @@ export interface components {
             category_id?: string | null;
             description?: string;
             images?: string[];
+            shipping_template_id?: string | null;
             skus: components["schemas"]["catalog.SKUInput"][];
             specs?: components["schemas"]["catalog.Spec"][];
             subtitle?: string;
@@ -2176,6 +2385,8 @@ export interface components {
             stock?: number;
             /** Format: date-time */
             updated_at?: string;
+            /** Format: int64 */
+            weight?: number;
         };
         "catalog.SKUInput": {
             barcode?: string;
@@ -2188,6 +2399,8 @@ export interface components {
             };
             /** Format: int64 */
             stock: number;
+            /** Format: int64 */
+            weight?: number;
         };
         "catalog.SKUPatch": {
             barcode?: string | null;
@@ -2235,6 +2448,191 @@ export interface components {
             total?: number;
             /** Format: date-time */
             updated_at?: string;
+        };
+        "marketing.Coupon": {
+            /** Format: int64 */
+            amount?: number;
+            /** Format: int64 */
+            amount_max?: number;
+            /** Format: int64 */
+            cap?: number;
+            /** Format: date-time */
+            created_at?: string;
+            /** Format: date-time */
+            ends_at?: string;
+            id?: string;
+            /** Format: int64 */
+            issued?: number;
+            kind?: string;
+            name?: string;
+            /** Format: int64 */
+            per_day?: number;
+            /** Format: int64 */
+            per_member?: number;
+            /** Format: int64 */
+            percent_off?: number;
+            scope?: components["schemas"]["pricing.Scope"];
+            /** Format: date-time */
+            starts_at?: string;
+            status?: string;
+            /** Format: int64 */
+            threshold?: number;
+            /** Format: int64 */
+            total?: number;
+            /** Format: date-time */
+            updated_at?: string;
+            /** Format: int64 */
+            valid_days?: number;
+            /** Format: date-time */
+            valid_from?: string | null;
+            /** Format: date-time */
+            valid_to?: string | null;
+        };
+        "marketing.CouponInput": {
+            /** Format: int64 */
+            amount?: number;
+            /** Format: int64 */
+            amount_max?: number;
+            /** Format: int64 */
+            cap?: number;
+            ends_at: string;
+            kind: string;
+            name: string;
+            /** Format: int64 */
+            per_day?: number;
+            /** Format: int64 */
+            per_member?: number;
+            /** Format: int64 */
+            percent_off?: number;
+            scope?: components["schemas"]["pricing.Scope"];
+            starts_at: string;
+            /** Format: int64 */
+            threshold?: number;
+            /** Format: int64 */
+            total: number;
+            /** Format: int64 */
+            valid_days?: number;
+            valid_from?: string;
+            valid_to?: string;
+        };
+        "marketing.CouponStats": {
+            /** Format: int64 */
+            amount?: number;
+            /** Format: int64 */
+            amount_max?: number;
+            /** Format: int64 */
+            cap?: number;
+            /** Format: date-time */
+            created_at?: string;
+            /** Format: date-time */
+            ends_at?: string;
+            id?: string;
+            /** Format: int64 */
+            issued?: number;
+            kind?: string;
+            name?: string;
+            /** Format: int64 */
+            per_day?: number;
+            /** Format: int64 */
+            per_member?: number;
+            /** Format: int64 */
+            percent_off?: number;
+            scope?: components["schemas"]["pricing.Scope"];
+            /** Format: date-time */
+            starts_at?: string;
+            status?: string;
+            /** Format: int64 */
+            threshold?: number;
+            /** Format: int64 */
+            total?: number;
+            /** Format: date-time */
+            updated_at?: string;
+            /** Format: int64 */
+            used?: number;
+            /** Format: int64 */
+            valid_days?: number;
+            /** Format: date-time */
+            valid_from?: string | null;
+            /** Format: date-time */
+            valid_to?: string | null;
+        };
+        "marketing.MemberCoupon": {
+            /** Format: int64 */
+            amount?: number;
+            /** Format: date-time */
+            claimed_at?: string;
+            coupon?: components["schemas"]["marketing.Coupon"] | null;
+            coupon_id?: string;
+            id?: string;
+            order_id?: string | null;
+            status?: string;
+            /** Format: date-time */
+            used_at?: string | null;
+            /** Format: date-time */
+            valid_from?: string;
+            /** Format: date-time */
+            valid_to?: string;
+        };
+        "marketing.Promotion": {
+            /** Format: date-time */
+            created_at?: string;
+            deals?: {
+                [key: string]: components["schemas"]["pricing.Deal"];
+            };
+            /** Format: date-time */
+            ends_at?: string;
+            id?: string;
+            kind?: string;
+            name?: string;
+            no_coupon?: boolean;
+            no_full_reduction?: boolean;
+            scope?: components["schemas"]["pricing.Scope"];
+            /** Format: date-time */
+            starts_at?: string;
+            status?: string;
+            tiers?: components["schemas"]["pricing.Tier"][];
+            /** Format: date-time */
+            updated_at?: string;
+        };
+        "marketing.PromotionInput": {
+            deals?: {
+                [key: string]: components["schemas"]["pricing.Deal"];
+            };
+            ends_at: string;
+            kind: string;
+            name: string;
+            no_coupon?: boolean;
+            no_full_reduction?: boolean;
+            scope?: components["schemas"]["pricing.Scope"];
+            starts_at: string;
+            tiers?: components["schemas"]["pricing.Tier"][];
+        };
+        "marketing.ShippingTemplate": {
+            /** Format: date-time */
+            created_at?: string;
+            default_rate?: components["schemas"]["pricing.Rate"];
+            /** Format: int64 */
+            free_over_amount?: number;
+            /** Format: int64 */
+            free_over_count?: number;
+            id?: string;
+            mode?: string;
+            name?: string;
+            regions?: components["schemas"]["pricing.RegionRate"][];
+            undeliverable?: string[];
+            /** Format: date-time */
+            updated_at?: string;
+        };
+        "marketing.TemplateInput": {
+            default_rate?: components["schemas"]["pricing.Rate"];
+            /** Format: int64 */
+            free_over_amount?: number;
+            /** Format: int64 */
+            free_over_count?: number;
+            mode: string;
+            name: string;
+            regions?: components["schemas"]["pricing.RegionRate"][];
+            undeliverable?: string[];
         };
         "member.Address": {
             city?: string;
@@ -2479,6 +2877,7 @@ export interface components {
         };
         "order.CheckoutInput": {
             address_id: string;
+            coupon_id?: string;
             idempotency_key: string;
             items?: components["schemas"]["order.Item"][];
             remark?: string;
@@ -2499,7 +2898,12 @@ export interface components {
             sku_id: string;
         };
         "order.Line": {
+            adjustments?: components["schemas"]["pricing.Adjustment"][];
+            /** Format: int64 */
+            discount?: number;
             id?: string;
+            /** Format: int64 */
+            paid_amount?: number;
             /** Format: int64 */
             price?: number;
             product_id?: string;
@@ -2517,15 +2921,19 @@ export interface components {
             address?: {
                 [key: string]: string;
             };
+            adjustments?: components["schemas"]["pricing.Adjustment"][];
             carrier?: string;
             close_reason?: string;
             /** Format: date-time */
             closed_at?: string | null;
             /** Format: date-time */
             completed_at?: string | null;
+            coupon_id?: string | null;
             /** Format: date-time */
             created_at?: string;
             currency?: string;
+            /** Format: int64 */
+            discount_total?: number;
             entry_scene?: string;
             events?: components["schemas"]["order.Event"][];
             /** Format: date-time */
@@ -2556,6 +2964,47 @@ export interface components {
             transaction_id?: string;
             /** Format: date-time */
             updated_at?: string;
+        };
+        "order.Preview": {
+            adjustments?: components["schemas"]["pricing.Adjustment"][];
+            coupon_id?: string;
+            coupons?: components["schemas"]["pricing.CouponOption"][];
+            /** Format: int64 */
+            discount_total?: number;
+            free_shipping?: boolean;
+            /** Format: int64 */
+            item_total?: number;
+            lines?: components["schemas"]["order.PreviewLine"][];
+            /** Format: int64 */
+            shipping_fee?: number;
+            /** Format: int64 */
+            total?: number;
+        };
+        "order.PreviewInput": {
+            address_id?: string;
+            coupon_id?: string;
+            items?: components["schemas"]["order.Item"][];
+            no_coupon?: boolean;
+        };
+        "order.PreviewLine": {
+            adjustments?: components["schemas"]["pricing.Adjustment"][];
+            available?: boolean;
+            /** Format: int64 */
+            discount?: number;
+            /** Format: int64 */
+            list_amount?: number;
+            /** Format: int64 */
+            paid_amount?: number;
+            /** Format: int64 */
+            price?: number;
+            product_id?: string;
+            /** Format: int64 */
+            quantity?: number;
+            sku_id?: string;
+            spec?: {
+                [key: string]: string;
+            };
+            title?: string;
         };
         "order.Refund": {
             /** Format: int64 */
@@ -2623,6 +3072,61 @@ export interface components {
             /** Format: date-time */
             to?: string;
             top_products?: components["schemas"]["order.StatProduct"][];
+        };
+        "pricing.Adjustment": {
+            /** Format: int64 */
+            amount?: number;
+            kind?: string;
+            promotion_id?: string;
+        };
+        "pricing.CouponOption": {
+            id?: string;
+            reason?: string;
+            /** Format: int64 */
+            saving?: number;
+            /** Format: int64 */
+            total?: number;
+        };
+        "pricing.Deal": {
+            /** Format: int64 */
+            percent_off?: number;
+            /** Format: int64 */
+            price?: number;
+        };
+        "pricing.Rate": {
+            /** Format: int64 */
+            additional?: number;
+            /** Format: int64 */
+            additional_fee?: number;
+            /** Format: int64 */
+            first?: number;
+            /** Format: int64 */
+            first_fee?: number;
+        };
+        "pricing.RegionRate": {
+            /** Format: int64 */
+            additional?: number;
+            /** Format: int64 */
+            additional_fee?: number;
+            /** Format: int64 */
+            first?: number;
+            /** Format: int64 */
+            first_fee?: number;
+            provinces: string[];
+        };
+        "pricing.Scope": {
+            exclude?: string[];
+            ids?: string[];
+            kind?: string;
+        };
+        "pricing.Tier": {
+            free_shipping?: boolean;
+            /** Format: int64 */
+            min_count?: number;
+            /** Format: int64 */
+            off?: number;
+            /** Format: int64 */
+            threshold?: number;
         };
         "publish.Input": {
             auto_release?: boolean;
@@ -3327,6 +3831,185 @@ export interface operations {
             };
         };
     };
+    post_api_shop_v1_stores_store_checkout_preview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                store: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["order.PreviewInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["order.Preview"];
+                };
+            };
+            /** @description invalid input: error.fields names each field at fault */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description missing, invalid or expired token, or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no such object in this store (another store's objects do not exist) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the object's state does not allow this */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the request body or file is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unexpected error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_api_shop_v1_stores_store_coupons: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                store: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["api.Page_marketing.Coupon"];
+                };
+            };
+            /** @description no such object in this store (another store's objects do not exist) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unexpected error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_api_shop_v1_stores_store_coupons_coupon_claim: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                store: string;
+                coupon: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["marketing.MemberCoupon"];
+                };
+            };
+            /** @description missing, invalid or expired token, or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no such object in this store (another store's objects do not exist) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the object's state does not allow this */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unexpected error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     get_api_shop_v1_stores_store_images_file: {
         parameters: {
             query?: never;
@@ -3686,6 +4369,67 @@ export interface operations {
             };
             /** @description the request body or file is too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unexpected error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_api_shop_v1_stores_store_me_coupons: {
+        parameters: {
+            query?: {
+                /** @description available, used or expired */
+                status?: string;
+            };
+            header?: never;
+            path: {
+                store: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["api.Page_marketing.MemberCoupon"];
+                };
+            };
+            /** @description invalid input: error.fields names each field at fault */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description missing, invalid or expired token, or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no such object in this store (another store's objects do not exist) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7129,6 +7873,292 @@ export interface operations {
             };
         };
     };
+    get_api_v1_stores_store_coupons: {
+        parameters: {
+            query?: {
+                /** @description active or stopped */
+                status?: string;
+            };
+            header?: never;
+            path: {
+                store: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["api.Page_marketing.Coupon"];
+                };
+            };
+            /** @description invalid input: error.fields names each field at fault */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description missing, invalid or expired token, or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the role does not allow this, or the store is suspended */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no such object in this store (another store's objects do not exist) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unexpected error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_api_v1_stores_store_coupons: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                store: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["marketing.CouponInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["marketing.Coupon"];
+                };
+            };
+            /** @description invalid input: error.fields names each field at fault */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description missing, invalid or expired token, or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the role does not allow this, or the store is suspended */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no such object in this store (another store's objects do not exist) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the object's state does not allow this */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the request body or file is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unexpected error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_api_v1_stores_store_coupons_coupon: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                store: string;
+                coupon: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["marketing.CouponStats"];
+                };
+            };
+            /** @description missing, invalid or expired token, or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the role does not allow this, or the store is suspended */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no such object in this store (another store's objects do not exist) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unexpected error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_api_v1_stores_store_coupons_coupon_stop: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                store: string;
+                coupon: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["marketing.Coupon"];
+                };
+            };
+            /** @description missing, invalid or expired token, or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the role does not allow this, or the store is suspended */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no such object in this store (another store's objects do not exist) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the object's state does not allow this */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unexpected error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     get_api_v1_stores_store_dashboard: {
         parameters: {
             query?: {
@@ -10255,6 +11285,221 @@ export interface operations {
             };
         };
     };
+    get_api_v1_stores_store_promotions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                store: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["api.Page_marketing.Promotion"];
+                };
+            };
+            /** @description missing, invalid or expired token, or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the role does not allow this, or the store is suspended */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no such object in this store (another store's objects do not exist) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unexpected error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_api_v1_stores_store_promotions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                store: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["marketing.PromotionInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["marketing.Promotion"];
+                };
+            };
+            /** @description invalid input: error.fields names each field at fault */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description missing, invalid or expired token, or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the role does not allow this, or the store is suspended */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no such object in this store (another store's objects do not exist) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the object's state does not allow this */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the request body or file is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unexpected error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_api_v1_stores_store_promotions_promotion_stop: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                store: string;
+                promotion: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["marketing.Promotion"];
+                };
+            };
+            /** @description missing, invalid or expired token, or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the role does not allow this, or the store is suspended */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no such object in this store (another store's objects do not exist) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the object's state does not allow this */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unexpected error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     get_api_v1_stores_store_refunds: {
         parameters: {
             query?: {
@@ -10896,6 +12141,309 @@ export interface operations {
             };
             /** @description the request body or file is too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unexpected error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "get_api_v1_stores_store_shipping-templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                store: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["api.Page_marketing.ShippingTemplate"];
+                };
+            };
+            /** @description missing, invalid or expired token, or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the role does not allow this, or the store is suspended */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no such object in this store (another store's objects do not exist) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unexpected error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "post_api_v1_stores_store_shipping-templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                store: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["marketing.TemplateInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["marketing.ShippingTemplate"];
+                };
+            };
+            /** @description invalid input: error.fields names each field at fault */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description missing, invalid or expired token, or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the role does not allow this, or the store is suspended */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no such object in this store (another store's objects do not exist) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the object's state does not allow this */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the request body or file is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unexpected error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "put_api_v1_stores_store_shipping-templates_template": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                store: string;
+                template: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["marketing.TemplateInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["marketing.ShippingTemplate"];
+                };
+            };
+            /** @description invalid input: error.fields names each field at fault */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description missing, invalid or expired token, or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the role does not allow this, or the store is suspended */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no such object in this store (another store's objects do not exist) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the object's state does not allow this */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the request body or file is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unexpected error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "delete_api_v1_stores_store_shipping-templates_template": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                store: string;
+                template: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description done */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description missing, invalid or expired token, or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the role does not allow this, or the store is suspended */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no such object in this store (another store's objects do not exist) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the object's state does not allow this */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,0 +1,548 @@
+package marketing
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"math/big"
+	"strings"
+	"time"
+
+	"github.com/shoplet/shoplet/pkg/errs"
+	"github.com/shoplet/shoplet/pkg/ids"
+	"github.com/shoplet/shoplet/pkg/jsonb"
+	"github.com/shoplet/shoplet/tenant"
+	"github.com/shoplet/shoplet/tenant/pricing"
+	"gorm.io/gorm"
+)
+
+// Statuses of coupons and promotions.
+const (
+	Active  = "active"
+	Stopped = "stopped"
+)
+
+// Coupon kinds: pricing's three, and random (an amount between Amount and
+// AmountMax drawn when claimed, then used as no-threshold).
+const CouponRandom = "random"
+
+// Member coupon statuses (expired is shown, not stored: it follows from valid_to).
+const (
+	Available = "available"
+	Used      = "used"
+	Expired   = "expired"
+)
+
+// Coupon is a coupon a brand issues.
+type Coupon struct {
+	tenant.Base
+	ID         string                    `gorm:"primaryKey" json:"id"`
+	Name       string                    `json:"name"`
+	Kind       string                    `json:"kind"`
+	Threshold  int64                     `json:"threshold"`
+	Amount     int64                     `json:"amount"`
+	AmountMax  int64                     `json:"amount_max"`
+	PercentOff int64                     `json:"percent_off"`
+	Cap        int64                     `json:"cap"`
+	Scope      jsonb.JSON[pricing.Scope] `json:"scope"`
+	StartsAt   time.Time                 `json:"starts_at"` // claimable from
+	EndsAt     time.Time                 `json:"ends_at"`   // claimable until
+	ValidFrom  *time.Time                `json:"valid_from"`
+	ValidTo    *time.Time                `json:"valid_to"`
+	ValidDays  int64                     `json:"valid_days"` // usable N days after claiming (instead of fixed dates)
+	Total      int64                     `json:"total"`
+	Issued     int64                     `json:"issued"`
+	PerMember  int64                     `json:"per_member"`
+	PerDay     int64                     `json:"per_day"` // claims per member per day, 0: no daily limit
+	Status     string                    `json:"status"`
+	CreatedAt  time.Time                 `json:"created_at"`
+	UpdatedAt  time.Time                 `json:"updated_at"`
+}
+
+// CouponInput creates a coupon.
+type CouponInput struct {
+	Name string `json:"name" binding:"required" text:"name"`
+	// Kind is full_reduction, discount, no_threshold or random.
+	Kind       string        `json:"kind" binding:"required"`
+	Threshold  int64         `json:"threshold"`
+	Amount     int64         `json:"amount"`
+	AmountMax  int64         `json:"amount_max"`
+	PercentOff int64         `json:"percent_off"`
+	Cap        int64         `json:"cap"`
+	Scope      pricing.Scope `json:"scope"`
+	StartsAt   string        `json:"starts_at" binding:"required"` // RFC 3339
+	EndsAt     string        `json:"ends_at" binding:"required"`
+	ValidFrom  string        `json:"valid_from"`
+	ValidTo    string        `json:"valid_to"`
+	ValidDays  int64         `json:"valid_days"`
+	Total      int64         `json:"total" binding:"required"`
+	PerMember  int64         `json:"per_member"`
+	PerDay     int64         `json:"per_day"`
+}
+
+// MaxAmount bounds a coupon's amounts (100,000 yuan).
+const MaxAmount = 10_000_000
+
+func checkScope(f *errs.Fields, sc *pricing.Scope) {
+	if sc.Kind == "" {
+		sc.Kind = pricing.ScopeStore
+	}
+	switch sc.Kind {
+	case pricing.ScopeStore:
+	case pricing.ScopeProducts, pricing.ScopeCategories:
+		if len(sc.IDs) == 0 {
+			f.Add("scope.ids", "required", "name the products or categories")
+		}
+	default:
+		f.Add("scope.kind", "invalid_choice", "must be one of store, products, categories")
+	}
+	if len(sc.IDs) > 500 || len(sc.Exclude) > 500 {
+		f.Add("scope.ids", "too_many", "at most 500 ids")
+	}
+	for i, id := range append(append([]string{}, sc.IDs...), sc.Exclude...) {
+		if !ids.Valid(id) {
+			f.Add(fmt.Sprintf("scope.ids[%d]", i), "invalid", "must be an id")
+			break
+		}
+	}
+	if sc.IDs == nil {
+		sc.IDs = []string{}
+	}
+	if sc.Exclude == nil {
+		sc.Exclude = []string{}
+	}
+}
+
+// window is a parsed time window.
+type window struct{ starts, ends, validFrom, validTo *time.Time }
+
+// parseTime reads an RFC 3339 time ("" is none).
+func parseTime(f *errs.Fields, field, v string) *time.Time {
+	if v == "" {
+		return nil
+	}
+	t, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		f.Add(field, "invalid_time", "must be an RFC 3339 time, e.g. 2026-11-11T00:00:00+08:00")
+		return nil
+	}
+	t = t.UTC()
+	return &t
+}
+
+// nonNegative refuses a negative number, naming its field.
+func nonNegative(f *errs.Fields, fields map[string]int64) {
+	for name, v := range fields {
+		if v < 0 {
+			f.Add(name, "out_of_range", "must not be negative")
+		}
+	}
+}
+
+func (in *CouponInput) validate() (window, error) {
+	var f errs.Fields
+	var w window
+	in.Name = strings.TrimSpace(in.Name)
+	if f.Required("name", in.Name) {
+		f.MaxLen("name", in.Name, 40)
+	}
+	between := func(field string, v, lo, hi int64) {
+		if v < lo || v > hi {
+			f.Add(field, "out_of_range", fmt.Sprintf("must be between %d and %d", lo, hi))
+		}
+	}
+	nonNegative(&f, map[string]int64{"threshold": in.Threshold, "amount": in.Amount, "amount_max": in.AmountMax, "percent_off": in.PercentOff,
+		"cap": in.Cap, "valid_days": in.ValidDays, "total": in.Total, "per_member": in.PerMember, "per_day": in.PerDay})
+	if !f.Empty() {
+		return w, f.Err()
+	}
+	switch in.Kind {
+	case pricing.CouponFullReduction:
+		between("threshold", in.Threshold, 1, MaxAmount)
+		between("amount", in.Amount, 1, MaxAmount)
+		if in.Amount > in.Threshold {
+			f.Add("amount", "above_threshold", "must not be more than the threshold")
+		}
+	case pricing.CouponDiscount:
+		between("percent_off", in.PercentOff, 1, 99)
+		between("cap", in.Cap, 0, MaxAmount)
+		between("threshold", in.Threshold, 0, MaxAmount)
+	case pricing.CouponNoThreshold:
+		between("amount", in.Amount, 1, MaxAmount)
+	case CouponRandom:
+		between("amount", in.Amount, 1, MaxAmount)
+		between("amount_max", in.AmountMax, in.Amount, MaxAmount)
+	default:
+		f.Add("kind", "invalid_choice", "must be one of full_reduction, discount, no_threshold, random")
+	}
+	checkScope(&f, &in.Scope)
+	w.starts, w.ends = parseTime(&f, "starts_at", in.StartsAt), parseTime(&f, "ends_at", in.EndsAt)
+	w.validFrom, w.validTo = parseTime(&f, "valid_from", in.ValidFrom), parseTime(&f, "valid_to", in.ValidTo)
+	if !f.Empty() {
+		return w, f.Err()
+	}
+	if w.starts == nil || w.ends == nil || !w.ends.After(*w.starts) {
+		f.Add("ends_at", "before_start", "must be after starts_at")
+	}
+	switch {
+	case in.ValidDays > 0:
+		between("valid_days", in.ValidDays, 1, 3650)
+		if w.validFrom != nil || w.validTo != nil {
+			f.Add("valid_days", "conflict", "give either valid_days or valid_from and valid_to")
+		}
+	case w.validFrom == nil || w.validTo == nil:
+		f.Add("valid_to", "required", "give valid_from and valid_to, or valid_days")
+	case !w.validTo.After(*w.validFrom):
+		f.Add("valid_to", "before_start", "must be after valid_from")
+	}
+	between("total", in.Total, 1, 10_000_000)
+	if in.PerMember == 0 {
+		in.PerMember = 1
+	}
+	between("per_member", in.PerMember, 1, 100)
+	between("per_day", in.PerDay, 0, 100)
+	return w, f.Err()
+}
+
+// CreateCoupon adds an active coupon.
+func (s *Service) CreateCoupon(ctx context.Context, in CouponInput) (Coupon, error) {
+	w, err := in.validate()
+	if err != nil {
+		return Coupon{}, err
+	}
+	now := s.now()
+	c := Coupon{ID: ids.New(), Name: in.Name, Kind: in.Kind, Threshold: in.Threshold, Amount: in.Amount, AmountMax: in.AmountMax,
+		PercentOff: in.PercentOff, Cap: in.Cap, Scope: jsonb.Of(in.Scope), StartsAt: *w.starts, EndsAt: *w.ends,
+		ValidFrom: w.validFrom, ValidTo: w.validTo, ValidDays: in.ValidDays, Total: in.Total, PerMember: in.PerMember, PerDay: in.PerDay,
+		Status: Active, CreatedAt: now, UpdatedAt: now}
+	err = s.T.Tx(ctx, func(ctx context.Context) error {
+		if err := s.T.Q(ctx).Create(&c).Error; err != nil {
+			return err
+		}
+		return s.Audit.Record(ctx, "marketing.coupon_created", "coupon", c.ID, map[string]any{"name": c.Name, "kind": c.Kind, "total": c.Total})
+	})
+	return c, err
+}
+
+// Coupons lists the store's coupons, newest first (status "" for all).
+func (s *Service) Coupons(ctx context.Context, status string) ([]Coupon, error) {
+	out := []Coupon{}
+	err := s.T.Tx(ctx, func(ctx context.Context) error {
+		q := s.T.Q(ctx).Order("id DESC").Limit(200)
+		if status != "" {
+			q = q.Where("status = ?", status)
+		}
+		return q.Find(&out).Error
+	})
+	return out, err
+}
+
+// CouponStats is a coupon with its results.
+type CouponStats struct {
+	Coupon
+	Used int64 `json:"used"` // claimed coupons used by an order
+}
+
+// GetCoupon returns a coupon and how many were used.
+func (s *Service) GetCoupon(ctx context.Context, id string) (CouponStats, error) {
+	var out CouponStats
+	if !ids.Valid(id) {
+		return out, errs.NotFoundf("coupon")
+	}
+	err := s.T.Tx(ctx, func(ctx context.Context) error {
+		if err := s.T.Q(ctx).Where("id = ?", id).Take(&out.Coupon).Error; err != nil {
+			return notFound(err, "coupon")
+		}
+		return s.T.Q(ctx).Model(&MemberCoupon{}).Where("coupon_id = ? AND status = ?", id, Used).Count(&out.Used).Error
+	})
+	return out, err
+}
+
+// StopCoupon ends claiming (coupons already claimed stay usable).
+func (s *Service) StopCoupon(ctx context.Context, id string) (Coupon, error) {
+	var c Coupon
+	if !ids.Valid(id) {
+		return c, errs.NotFoundf("coupon")
+	}
+	err := s.T.Tx(ctx, func(ctx context.Context) error {
+		q := s.T.Q(ctx)
+		if err := q.Where("id = ?", id).Take(&c).Error; err != nil {
+			return notFound(err, "coupon")
+		}
+		if c.Status == Stopped {
+			return nil
+		}
+		c.Status, c.UpdatedAt = Stopped, s.now()
+		if err := q.Model(&Coupon{}).Where("id = ?", id).Updates(map[string]any{"status": Stopped, "updated_at": c.UpdatedAt}).Error; err != nil {
+			return err
+		}
+		return s.Audit.Record(ctx, "marketing.coupon_stopped", "coupon", id, map[string]any{"name": c.Name})
+	})
+	return c, err
+}
+
+// Centre lists the coupons a shopper can claim now, with what is left.
+func (s *Service) Centre(ctx context.Context) ([]Coupon, error) {
+	out := []Coupon{}
+	now := s.now()
+	err := s.T.Tx(ctx, func(ctx context.Context) error {
+		return s.T.Q(ctx).Where("status = ? AND starts_at <= ? AND ends_at > ? AND issued < total", Active, now, now).
+			Order("id DESC").Limit(100).Find(&out).Error
+	})
+	return out, err
+}
+
+// MemberCoupon is a coupon a member claimed.
+type MemberCoupon struct {
+	tenant.Base
+	ID        string     `gorm:"primaryKey" json:"id"`
+	CouponID  string     `json:"coupon_id"`
+	MemberID  string     `json:"-"`
+	Seq       int64      `json:"-"`
+	ClaimDay  string     `json:"-"`
+	DaySeq    int64      `json:"-"`
+	Amount    int64      `json:"amount"` // a random coupon's amount drawn
+	ValidFrom time.Time  `json:"valid_from"`
+	ValidTo   time.Time  `json:"valid_to"`
+	Status    string     `json:"status"`
+	OrderID   *string    `json:"order_id"`
+	UsedAt    *time.Time `json:"used_at"`
+	ClaimedAt time.Time  `json:"claimed_at"`
+	Coupon    *Coupon    `gorm:"-" json:"coupon,omitempty"`
+}
+
+func draw(lo, hi int64) int64 {
+	if hi <= lo {
+		return lo
+	}
+	n, _ := rand.Int(rand.Reader, big.NewInt(hi-lo+1))
+	return lo + n.Int64()
+}
+
+func errGone() error {
+	return errs.E(errs.Conflict, "coupon_gone", "all of this coupon have been claimed")
+}
+
+// Claim gives the member one of the coupon. Returns not_found for a coupon
+// not claimable now (stopped, outside its window, another store's),
+// coupon_gone when none are left, limit_reached / daily_limit_reached when
+// the member has claimed as many as allowed. The member's limits are unique
+// keys (their n-th claim), and the total is one conditional update of the
+// issued count, so concurrent claims can neither overshoot the total nor
+// give a member one too many.
+func (s *Service) Claim(ctx context.Context, memberID, couponID string) (MemberCoupon, error) {
+	var mc MemberCoupon
+	if !ids.Valid(couponID) {
+		return mc, errs.NotFoundf("coupon")
+	}
+	if s.Gone != nil {
+		if i, err := s.Gone.Marked(ctx, []string{couponID}); err == nil && i >= 0 {
+			return mc, errGone()
+		}
+	}
+	gone := false
+	now := s.now()
+	err := s.T.Tx(ctx, func(ctx context.Context) error {
+		q := s.T.Q(ctx)
+		var c Coupon
+		if err := q.Where("id = ?", couponID).Take(&c).Error; err != nil {
+			return notFound(err, "coupon")
+		}
+		if c.Status != Active || now.Before(c.StartsAt) || !now.Before(c.EndsAt) {
+			return errs.NotFoundf("coupon")
+		}
+		if c.Issued >= c.Total {
+			gone = true
+			return errGone()
+		}
+		day := now.In(cst).Format("2006-01-02")
+		var n, d int64
+		if err := q.Model(&MemberCoupon{}).Where("coupon_id = ? AND member_id = ?", couponID, memberID).Count(&n).Error; err != nil {
+			return err
+		}
+		if n >= c.PerMember {
+			return errs.E(errs.Conflict, "limit_reached", fmt.Sprintf("a shopper can claim this coupon %d times", c.PerMember))
+		}
+		daySeq := n + 1
+		if c.PerDay > 0 {
+			if err := q.Model(&MemberCoupon{}).Where("coupon_id = ? AND member_id = ? AND claim_day = ?", couponID, memberID, day).Count(&d).Error; err != nil {
+				return err
+			}
+			if d >= c.PerDay {
+				return errs.E(errs.Conflict, "daily_limit_reached", fmt.Sprintf("a shopper can claim this coupon %d times a day", c.PerDay))
+			}
+			daySeq = d + 1
+		}
+		mc = MemberCoupon{ID: ids.New(), CouponID: couponID, MemberID: memberID, Seq: n + 1, ClaimDay: day, DaySeq: daySeq,
+			Status: Available, ClaimedAt: now}
+		if c.Kind == CouponRandom {
+			mc.Amount = draw(c.Amount, c.AmountMax)
+		}
+		if c.ValidDays > 0 {
+			mc.ValidFrom, mc.ValidTo = now, now.Add(time.Duration(c.ValidDays)*24*time.Hour)
+		} else {
+			mc.ValidFrom, mc.ValidTo = *c.ValidFrom, *c.ValidTo
+		}
+		// The claim row first, the hot counter last: the coupon row every
+		// claimer needs is locked only for its update and the commit.
+		if err := q.Create(&mc).Error; err != nil {
+			return err
+		}
+		res := q.Model(&Coupon{}).Where("id = ? AND issued < total", couponID).Update("issued", gorm.Expr("issued + 1"))
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected != 1 {
+			gone = true
+			return errGone()
+		}
+		mc.Coupon = &c
+		return nil
+	})
+	if gone && s.Gone != nil {
+		s.Gone.Mark(ctx, couponID)
+	}
+	if errors.Is(err, gorm.ErrDuplicatedKey) {
+		// The same member claiming twice at once: the other claim took the slot.
+		return MemberCoupon{}, errs.E(errs.Conflict, "limit_reached", "this coupon was just claimed by this shopper")
+	}
+	return mc, err
+}
+
+// MyCoupons lists a member's coupons with status available, used or expired
+// ("" for all), each with its coupon.
+func (s *Service) MyCoupons(ctx context.Context, memberID, status string) ([]MemberCoupon, error) {
+	switch status {
+	case "", Available, Used, Expired:
+	default:
+		return nil, errs.Field("status", "invalid_choice", "must be one of available, used, expired")
+	}
+	out := []MemberCoupon{}
+	now := s.now()
+	err := s.T.Tx(ctx, func(ctx context.Context) error {
+		q := s.T.Q(ctx).Where("member_id = ?", memberID).Order("id DESC").Limit(200)
+		switch status {
+		case Available:
+			q = q.Where("status = ? AND valid_to > ?", Available, now)
+		case Used:
+			q = q.Where("status = ?", Used)
+		case Expired:
+			q = q.Where("status = ? AND valid_to <= ?", Available, now)
+		}
+		if err := q.Find(&out).Error; err != nil {
+			return err
+		}
+		return s.attach(ctx, out)
+	})
+	for i := range out {
+		if out[i].Status == Available && !now.Before(out[i].ValidTo) {
+			out[i].Status = Expired
+		}
+	}
+	return out, err
+}
+
+func (s *Service) attach(ctx context.Context, mcs []MemberCoupon) error {
+	want := map[string]bool{}
+	var list []string
+	for _, m := range mcs {
+		if !want[m.CouponID] {
+			want[m.CouponID] = true
+			list = append(list, m.CouponID)
+		}
+	}
+	if len(list) == 0 {
+		return nil
+	}
+	var cs []Coupon
+	if err := s.T.Q(ctx).Where("id IN ?", list).Find(&cs).Error; err != nil {
+		return err
+	}
+	by := map[string]*Coupon{}
+	for i := range cs {
+		by[cs[i].ID] = &cs[i]
+	}
+	for i := range mcs {
+		mcs[i].Coupon = by[mcs[i].CouponID]
+	}
+	return nil
+}
+
+func (m MemberCoupon) pricing() pricing.Coupon {
+	c := m.Coupon
+	pc := pricing.Coupon{ID: m.ID, CouponID: m.CouponID, Kind: c.Kind, Threshold: c.Threshold, Amount: c.Amount, PercentOff: c.PercentOff,
+		Cap: c.Cap, Scope: c.Scope.V}
+	if c.Kind == CouponRandom {
+		pc.Kind, pc.Amount = pricing.CouponNoThreshold, m.Amount
+	}
+	return pc
+}
+
+// UsableCoupons returns the member's coupons usable now, for pricing (in the
+// transaction in ctx).
+func (s *Service) UsableCoupons(ctx context.Context, memberID string) ([]pricing.Coupon, error) {
+	now := s.now()
+	var mcs []MemberCoupon
+	if err := s.T.Q(ctx).Where("member_id = ? AND status = ? AND valid_from <= ? AND valid_to > ?", memberID, Available, now, now).
+		Order("id").Limit(100).Find(&mcs).Error; err != nil {
+		return nil, err
+	}
+	if err := s.attach(ctx, mcs); err != nil {
+		return nil, err
+	}
+	out := make([]pricing.Coupon, 0, len(mcs))
+	for _, m := range mcs {
+		if m.Coupon != nil {
+			out = append(out, m.pricing())
+		}
+	}
+	return out, nil
+}
+
+// UsableCoupon returns one of the member's coupons if it is usable now;
+// otherwise an invalid error on coupon_id.
+func (s *Service) UsableCoupon(ctx context.Context, memberID, id string) (pricing.Coupon, error) {
+	bad := errs.Field("coupon_id", "not_available", "this coupon is not one the shopper can use now")
+	if !ids.Valid(id) {
+		return pricing.Coupon{}, bad
+	}
+	now := s.now()
+	var m MemberCoupon
+	err := s.T.Q(ctx).Where("id = ? AND member_id = ? AND status = ? AND valid_from <= ? AND valid_to > ?", id, memberID, Available, now, now).Take(&m).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return pricing.Coupon{}, bad
+	}
+	if err != nil {
+		return pricing.Coupon{}, err
+	}
+	ms := []MemberCoupon{m}
+	if err := s.attach(ctx, ms); err != nil || ms[0].Coupon == nil {
+		return pricing.Coupon{}, errors.Join(err, bad)
+	}
+	return ms[0].pricing(), nil
+}
+
+// UseCoupon marks the member's coupon used by the order, in the transaction
+// in ctx: one conditional update, so of concurrent checkouts with the same
+// coupon exactly one gets it and the others are refused (coupon_unavailable).
+func (s *Service) UseCoupon(ctx context.Context, memberID, id, orderID string) error {
+	now := s.now()
+	res := s.T.Q(ctx).Model(&MemberCoupon{}).Where("id = ? AND member_id = ? AND status = ? AND valid_to > ?", id, memberID, Available, now).
+		Updates(map[string]any{"status": Used, "order_id": orderID, "used_at": now})
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected != 1 {
+		return &errs.Error{Kind: errs.Conflict, Code: "coupon_unavailable", Message: "this coupon was just used by another order",
+			Fields: []errs.FieldError{{Field: "coupon_id", Code: "coupon_unavailable", Message: "choose another coupon or none"}}}
+	}
+	return nil
+}
+
+// ReleaseCoupon makes the coupon an order used available again (the order
+// was cancelled or closed unpaid), in the transaction in ctx.
+func (s *Service) ReleaseCoupon(ctx context.Context, orderID string) error {
+	return s.T.Q(ctx).Model(&MemberCoupon{}).Where("order_id = ? AND status = ?", orderID, Used).
+		Updates(map[string]any{"status": Available, "order_id": nil, "used_at": nil}).Error
+}
