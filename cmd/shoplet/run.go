@@ -14,6 +14,7 @@ import (
 	"net"
 	"net/http"
 	_ "net/http/pprof" // served only on SHOPLET_PPROF_ADDR
+	"net/url"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -109,56 +110,179 @@ func redactURL(s string) string {
 const usage = `shoplet — multi-tenant WeChat mini-program storefront builder
 
 Usage:
-  shoplet serve            run the API (and the worker in-process when SHOPLET_WORKER=inline, or auto with embedded Redis)
+  shoplet serve [--addr HOST:PORT]
+                           run the API (and the worker in-process when SHOPLET_WORKER=inline, or auto with embedded Redis)
   shoplet worker           run background jobs only
   shoplet migrate up       apply database migrations
   shoplet admin create --email E --password P [--name N]
                            create a platform operator account
   shoplet miniapp generate --out DIR --app-id wx… --name N --store ID --api URL [--primary #RRGGBB] [--background #RRGGBB] [--tabs home,cart,user] [--cart=true]
                            write a brand's mini-program project (to upload with WeChat's own tools)
+  shoplet health [--url URL] [--worker]
+                           exit 0 when the server's /readyz answers ready (or, with --worker, when this host's worker is running)
   shoplet version
 
-Configuration is read from SHOPLET_* environment variables; see README.md.
+Every command takes --help. Configuration is read from SHOPLET_* environment variables; see README.md.
 `
 
+// usageError is a command line shoplet does not accept; main exits with 2 for it.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+// errHelp reports that --help was asked for and answered: not a failure.
+var errHelp = errors.New("help printed")
+
+// command is a subcommand's flags; parse refuses unknown flags and any
+// argument the command does not take.
+type command struct {
+	*flag.FlagSet
+	synopsis string
+	stdout   io.Writer
+}
+
+func newCommand(name, synopsis string, stdout io.Writer) command {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard) // errors are returned, help is printed by help()
+	return command{FlagSet: fs, synopsis: synopsis, stdout: stdout}
+}
+
+func (c command) help() {
+	fmt.Fprintf(c.stdout, "Usage: shoplet %s\n", c.synopsis)
+	c.SetOutput(c.stdout)
+	c.PrintDefaults()
+	c.SetOutput(io.Discard)
+}
+
+func (c command) parse(args []string) error {
+	if err := c.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			c.help()
+			return errHelp
+		}
+		return usageError{fmt.Sprintf("%s: %v\nusage: shoplet %s", c.Name(), err, c.synopsis)}
+	}
+	if c.NArg() > 0 {
+		return usageError{fmt.Sprintf("%s: unexpected argument %q\nusage: shoplet %s", c.Name(), c.Arg(0), c.synopsis)}
+	}
+	return nil
+}
+
+// sub checks that args start with the one word a command group takes
+// ("migrate up", "admin create"); --help on the group prints its usage.
+func sub(group, word, synopsis string, args []string, stdout io.Writer) error {
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help") {
+		fmt.Fprintf(stdout, "Usage: shoplet %s\n", synopsis)
+		return errHelp
+	}
+	if len(args) == 0 || args[0] != word {
+		return usageError{fmt.Sprintf("usage: shoplet %s", synopsis)}
+	}
+	return nil
+}
+
 func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	err := dispatch(ctx, args, getenv, stdout)
+	if errors.Is(err, errHelp) {
+		return nil
+	}
+	return err
+}
+
+func dispatch(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stdout, usage)
 		return nil
 	}
-	var cfg Config
-	if err := env.ParseWithOptions(&cfg, env.Options{Prefix: "SHOPLET_", Environment: environ(getenv)}); err != nil {
-		return err
+	// config parses the environment only for commands that use it, so
+	// --help and version work whatever the environment holds.
+	config := func() (Config, *slog.Logger, func(), error) {
+		var cfg Config
+		if err := env.ParseWithOptions(&cfg, env.Options{Prefix: "SHOPLET_", Environment: environ(getenv)}); err != nil {
+			return cfg, nil, nil, err
+		}
+		out := newBufferedLog(stdout)
+		return cfg, newLogger(cfg.LogLevel, out), func() { out.Close() }, nil
 	}
-	out := newBufferedLog(stdout)
-	defer out.Close()
-	log := newLogger(cfg.LogLevel, out)
 	switch args[0] {
 	case "version":
+		if err := newCommand("version", "version", stdout).parse(args[1:]); err != nil {
+			return err
+		}
 		fmt.Fprintln(stdout, version)
 		return nil
 	case "migrate":
-		if len(args) < 2 || args[1] != "up" {
-			return errors.New("usage: shoplet migrate up")
+		if err := sub("migrate", "up", "migrate up", args[1:], stdout); err != nil {
+			return err
 		}
+		if err := newCommand("migrate up", "migrate up", stdout).parse(args[2:]); err != nil {
+			return err
+		}
+		cfg, log, done, err := config()
+		if err != nil {
+			return err
+		}
+		defer done()
 		ac, err := appConfig(cfg, log)
 		if err != nil {
 			return err
 		}
 		return app.Migrate(ctx, ac, log)
 	case "serve":
+		c := newCommand("serve", "serve [--addr HOST:PORT]", stdout)
+		addr := c.String("addr", "", "listen address (default SHOPLET_ADDR, 127.0.0.1:8080)")
+		if err := c.parse(args[1:]); err != nil {
+			return err
+		}
+		cfg, log, done, err := config()
+		if err != nil {
+			return err
+		}
+		defer done()
+		if *addr != "" {
+			cfg.Addr = *addr
+		}
 		return serve(ctx, cfg, log, stdout)
 	case "worker":
+		if err := newCommand("worker", "worker", stdout).parse(args[1:]); err != nil {
+			return err
+		}
+		cfg, log, done, err := config()
+		if err != nil {
+			return err
+		}
+		defer done()
 		return worker(ctx, cfg, log)
+	case "health":
+		c := newCommand("health", "health [--url URL] [--worker]", stdout)
+		u := c.String("url", "", "readiness URL (default http://127.0.0.1:<port of SHOPLET_ADDR>/readyz)")
+		w := c.Bool("worker", false, "check that a worker runs on this host instead (asynq heartbeat in SHOPLET_REDIS_URL)")
+		if err := c.parse(args[1:]); err != nil {
+			return err
+		}
+		var cfg Config
+		if err := env.ParseWithOptions(&cfg, env.Options{Prefix: "SHOPLET_", Environment: environ(getenv)}); err != nil {
+			return err
+		}
+		if *w {
+			return workerHealth(ctx, cfg)
+		}
+		return health(ctx, cfg, *u, stdout)
 	case "admin":
-		return admin(ctx, cfg, log, args[1:], stdout)
+		if err := sub("admin", "create", adminSynopsis, args[1:], stdout); err != nil {
+			return err
+		}
+		return admin(ctx, args[2:], stdout, config)
 	case "miniapp":
-		return miniappCmd(args[1:], stdout)
-	case "help", "-h", "--help":
+		if err := sub("miniapp", "generate", miniappSynopsis, args[1:], stdout); err != nil {
+			return err
+		}
+		return miniappCmd(args[2:], stdout)
+	case "help", "-h", "--help", "-help":
 		fmt.Fprint(stdout, usage)
 		return nil
 	}
-	return fmt.Errorf("unknown command %q\n\n%s", args[0], usage)
+	return usageError{fmt.Sprintf("unknown command %q\n\n%s", args[0], usage)}
 }
 
 // environ turns getenv into the map caarlos0/env reads, for SHOPLET_* only.
@@ -186,7 +310,7 @@ func appConfig(cfg Config, log *slog.Logger) (app.Config, error) {
 		cfg.DatabaseURL = "file:" + filepath.Join(cfg.DataDir, "shoplet.db")
 	}
 	if cfg.BaseURL == "" {
-		cfg.BaseURL = "http://" + cfg.Addr
+		cfg.BaseURL = "http://" + loopback(cfg.Addr)
 	}
 	key, err := masterKey(cfg, log)
 	if err != nil {
@@ -209,6 +333,40 @@ func appConfig(cfg Config, log *slog.Logger) (app.Config, error) {
 		PayTimeout: cfg.PayTimeout, AutoCompleteAfter: cfg.AutoComplete, PublicURL: cfg.PublicURL, Platform: sp,
 		Component: component(cfg),
 	}, nil
+}
+
+// checkPublicURLs refuses, in production, to put a listen address in mail
+// links and WeChat Pay's notify URL: a shopper's bank and a brand's staff
+// must reach them from outside. WeChat Pay only posts to https.
+func checkPublicURLs(cfg Config) error {
+	if cfg.Env != "production" {
+		return nil
+	}
+	check := func(name, v string, https bool) error {
+		if v == "" {
+			return fmt.Errorf("%s is required in production: the public URL people and WeChat reach this server at (e.g. https://shop.example.com)", name)
+		}
+		u, err := url.Parse(v)
+		if err != nil || u.Host == "" || (u.Scheme != "https" && (https || u.Scheme != "http")) {
+			want := "an http(s) URL with a host"
+			if https {
+				want = "an https URL with a host (WeChat Pay posts notifications only to https)"
+			}
+			return fmt.Errorf("%s=%q: want %s", name, v, want)
+		}
+		h := u.Hostname()
+		if ip := net.ParseIP(h); h == "localhost" || strings.HasSuffix(h, ".localhost") || (ip != nil && (ip.IsLoopback() || ip.IsUnspecified())) {
+			return fmt.Errorf("%s=%q is not reachable from outside this machine", name, v)
+		}
+		return nil
+	}
+	if err := check("SHOPLET_BASE_URL", cfg.BaseURL, false); err != nil {
+		return err
+	}
+	if cfg.PublicURL == "" {
+		cfg.PublicURL = cfg.BaseURL
+	}
+	return check("SHOPLET_PUBLIC_URL (default SHOPLET_BASE_URL)", cfg.PublicURL, true)
 }
 
 func component(cfg Config) *thirdparty.Config {
@@ -289,6 +447,9 @@ func tuneGC() {
 }
 
 func serve(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) error {
+	if err := checkPublicURLs(cfg); err != nil {
+		return err
+	}
 	tuneGC()
 	ac, err := appConfig(cfg, log)
 	if err != nil {
@@ -371,6 +532,9 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) 
 }
 
 func worker(ctx context.Context, cfg Config, log *slog.Logger) error {
+	if err := checkPublicURLs(cfg); err != nil {
+		return err
+	}
 	ac, err := appConfig(cfg, log)
 	if err != nil {
 		return err
@@ -392,20 +556,24 @@ func worker(ctx context.Context, cfg Config, log *slog.Logger) error {
 	return nil
 }
 
-func admin(ctx context.Context, cfg Config, log *slog.Logger, args []string, stdout io.Writer) error {
-	if len(args) == 0 || args[0] != "create" {
-		return errors.New("usage: shoplet admin create --email E --password P [--name N]")
-	}
-	fs := flag.NewFlagSet("admin create", flag.ContinueOnError)
-	email := fs.String("email", "", "operator email")
-	password := fs.String("password", "", "operator password (at least 10 characters)")
-	name := fs.String("name", "Platform operator", "display name")
-	if err := fs.Parse(args[1:]); err != nil {
+const adminSynopsis = "admin create --email E --password P [--name N]"
+
+func admin(ctx context.Context, args []string, stdout io.Writer, config func() (Config, *slog.Logger, func(), error)) error {
+	c := newCommand("admin create", adminSynopsis, stdout)
+	email := c.String("email", "", "operator email")
+	password := c.String("password", "", "operator password (at least 10 characters)")
+	name := c.String("name", "Platform operator", "display name")
+	if err := c.parse(args); err != nil {
 		return err
 	}
 	if *email == "" || len(*password) < 10 {
-		return errors.New("--email and a --password of at least 10 characters are required")
+		return usageError{"--email and a --password of at least 10 characters are required"}
 	}
+	cfg, log, done, err := config()
+	if err != nil {
+		return err
+	}
+	defer done()
 	ac, err := appConfig(cfg, log)
 	if err != nil {
 		return err
