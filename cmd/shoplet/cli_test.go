@@ -5,11 +5,14 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/http"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/shoplet/shoplet/pkg/mail/mailtest"
 )
 
 func TestCommandLine(t *testing.T) {
@@ -78,8 +81,11 @@ func TestServeAddrAndHealth(t *testing.T) {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
+	sink := mailtest.Start(t)
 	env := map[string]string{"SHOPLET_DATA_DIR": dir, "SHOPLET_DATABASE_URL": "file:" + filepath.Join(dir, "serve.db"),
-		"SHOPLET_ADDR": "127.0.0.1:1"} // --addr must win over the environment
+		"SHOPLET_ADDR":      "127.0.0.1:1", // --addr must win over the environment
+		"SHOPLET_SMTP_HOST": "127.0.0.1", "SHOPLET_SMTP_PORT": fmt.Sprint(sink.Port()), "SHOPLET_SMTP_SECURITY": "none",
+		"SHOPLET_MAIL_FROM": "Shoplet <no-reply@shop.example>"}
 	getenv := func(k string) string { return env[k] }
 	for k, v := range env {
 		t.Setenv(k, v)
@@ -109,6 +115,27 @@ func TestServeAddrAndHealth(t *testing.T) {
 	}
 	if !strings.Contains(hout.String(), `"ready":true`) {
 		t.Fatalf("health printed %q", hout.String())
+	}
+	// Mail goes out through SMTP as configured, with a link to the server.
+	post := func(path, body string) {
+		t.Helper()
+		res, err := http.Post("http://"+addr+path, "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode >= 300 {
+			t.Fatalf("%s: %d", path, res.StatusCode)
+		}
+	}
+	post("/api/v1/auth/signup", `{"email":"owner@serve.example","password":"a-long-password"}`)
+	post("/api/v1/auth/password-reset", `{"email":"owner@serve.example"}`)
+	for deadline := time.Now().Add(10 * time.Second); len(sink.Received()) == 0 && time.Now().Before(deadline); {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if got := sink.Received(); len(got) != 1 || got[0].To[0] != "owner@serve.example" ||
+		!strings.Contains(got[0].Body(), "http://"+addr+"/reset/confirm?token=") {
+		t.Fatalf("the SMTP server received %+v", got)
 	}
 	// Without --url, health dials SHOPLET_ADDR: 0.0.0.0 becomes loopback.
 	_, port, _ := net.SplitHostPort(addr)
@@ -146,7 +173,7 @@ func TestProductionNeedsPublicURLs(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(fmt.Sprintf("%s|%s", c.base, c.public), func(t *testing.T) {
-			err := checkPublicURLs(Config{Env: "production", BaseURL: c.base, PublicURL: c.public})
+			err := checkProduction(Config{Env: "production", BaseURL: c.base, PublicURL: c.public, SMTPHost: "smtp.example.com"})
 			if c.want == "" {
 				if err != nil {
 					t.Fatalf("refused: %v", err)
@@ -158,11 +185,14 @@ func TestProductionNeedsPublicURLs(t *testing.T) {
 			}
 		})
 	}
-	if err := checkPublicURLs(Config{Env: "development"}); err != nil {
+	if err := checkProduction(Config{Env: "development"}); err != nil {
 		t.Fatalf("development needs no public URL: %v", err)
 	}
+	if err := checkProduction(Config{Env: "production", BaseURL: "https://shop.example.com"}); err == nil || !strings.Contains(err.Error(), "SHOPLET_SMTP_HOST") {
+		t.Fatalf("production without SMTP: %v", err)
+	}
 	// serve refuses before opening anything.
-	env := map[string]string{"SHOPLET_ENV": "production", "SHOPLET_ADDR": "0.0.0.0:8080"}
+	env := map[string]string{"SHOPLET_ENV": "production", "SHOPLET_ADDR": "0.0.0.0:8080", "SHOPLET_SMTP_HOST": "smtp.example.com"}
 	for k, v := range env {
 		t.Setenv(k, v)
 	}

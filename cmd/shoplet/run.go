@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/caarlos0/env/v11"
+	"github.com/shoplet/shoplet/pkg/mail"
 	"github.com/shoplet/shoplet/pkg/secretbox"
 	"github.com/shoplet/shoplet/pkg/wechatfake"
 	"github.com/shoplet/shoplet/templates"
@@ -78,6 +79,14 @@ type Config struct {
 	SpAPIv3Key      string `env:"WECHATPAY_SP_APIV3_KEY"`
 	SpPublicKeyID   string `env:"WECHATPAY_SP_PUBLIC_KEY_ID"`
 	SpPublicKeyFile string `env:"WECHATPAY_SP_PUBLIC_KEY_FILE"`
+	// Mail: an SMTP submission server. Without one, mail is written to the
+	// log (development only: it carries sign-in links).
+	SMTPHost     string `env:"SMTP_HOST"`
+	SMTPPort     int    `env:"SMTP_PORT"`                           // 0: 587 (starttls), 465 (tls), 25 (none)
+	SMTPSecurity string `env:"SMTP_SECURITY" envDefault:"starttls"` // starttls | tls | none
+	SMTPUsername string `env:"SMTP_USERNAME"`
+	SMTPPassword string `env:"SMTP_PASSWORD"`
+	MailFrom     string `env:"MAIL_FROM"` // e.g. "Shoplet <no-reply@shop.example.com>"
 	// The platform's WeChat third-party platform (第三方平台) registration.
 	ComponentAppID  string `env:"COMPONENT_APPID"`
 	ComponentSecret string `env:"COMPONENT_SECRET"`
@@ -93,9 +102,9 @@ func (c Config) String() string {
 		}
 		return "[set]"
 	}
-	return fmt.Sprintf("env=%s addr=%s data_dir=%s database=%s redis=%s master_key=%s worker=%s wechat_fake=%v sp_apiv3_key=%s component=%s component_secret=%s",
-		c.Env, c.Addr, c.DataDir, redactURL(c.DatabaseURL), redactURL(c.RedisURL), mask(c.MasterKey), c.Worker, c.WeChatFake, mask(c.SpAPIv3Key),
-		c.ComponentAppID, mask(c.ComponentSecret))
+	return fmt.Sprintf("env=%s addr=%s base_url=%s public_url=%s data_dir=%s database=%s redis=%s master_key=%s worker=%s wechat_fake=%v sp_apiv3_key=%s component=%s component_secret=%s smtp=%s smtp_user=%s smtp_password=%s",
+		c.Env, c.Addr, c.BaseURL, c.PublicURL, c.DataDir, redactURL(c.DatabaseURL), redactURL(c.RedisURL), mask(c.MasterKey), c.Worker, c.WeChatFake, mask(c.SpAPIv3Key),
+		c.ComponentAppID, mask(c.ComponentSecret), c.SMTPHost, c.SMTPUsername, mask(c.SMTPPassword))
 }
 
 func redactURL(s string) string {
@@ -323,7 +332,17 @@ func appConfig(cfg Config, log *slog.Logger) (app.Config, error) {
 	if err != nil {
 		return app.Config{}, err
 	}
+	var out mail.Sender
+	if cfg.SMTPHost != "" {
+		s := mail.SMTP{Host: cfg.SMTPHost, Port: cfg.SMTPPort, Security: cfg.SMTPSecurity, Username: cfg.SMTPUsername,
+			Password: cfg.SMTPPassword, From: cfg.MailFrom}
+		if err := s.Validate(); err != nil {
+			return app.Config{}, fmt.Errorf("SHOPLET_SMTP_* / SHOPLET_MAIL_FROM: %w", err)
+		}
+		out = s
+	}
 	return app.Config{
+		Mail:        out,
 		DatabaseURL: cfg.DatabaseURL, MigrateDatabaseURL: cfg.MigrateDatabaseURL, MigrateOnStart: cfg.MigrateOnStart,
 		AllowRLSBypass: cfg.AllowRLSBypass || cfg.Env != "production", RedisURL: cfg.RedisURL, RedisPrefix: cfg.RedisPrefix,
 		Queue: cfg.Queue, DataDir: cfg.DataDir, MasterKeyID: cfg.MasterKeyID, MasterKey: key, AccessTTL: cfg.AccessTTL,
@@ -335,12 +354,16 @@ func appConfig(cfg Config, log *slog.Logger) (app.Config, error) {
 	}, nil
 }
 
-// checkPublicURLs refuses, in production, to put a listen address in mail
-// links and WeChat Pay's notify URL: a shopper's bank and a brand's staff
-// must reach them from outside. WeChat Pay only posts to https.
-func checkPublicURLs(cfg Config) error {
+// checkProduction refuses, in production, to put a listen address in mail
+// links and WeChat Pay's notify URL (a brand's staff and WeChat Pay must
+// reach them from outside; WeChat Pay only posts to https), and to write
+// mail with sign-in links to the log instead of sending it.
+func checkProduction(cfg Config) error {
 	if cfg.Env != "production" {
 		return nil
+	}
+	if cfg.SMTPHost == "" {
+		return errors.New("SHOPLET_SMTP_HOST (and SHOPLET_MAIL_FROM) are required in production: invitations and password resets are mailed")
 	}
 	check := func(name, v string, https bool) error {
 		if v == "" {
@@ -447,7 +470,7 @@ func tuneGC() {
 }
 
 func serve(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) error {
-	if err := checkPublicURLs(cfg); err != nil {
+	if err := checkProduction(cfg); err != nil {
 		return err
 	}
 	tuneGC()
@@ -532,7 +555,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) 
 }
 
 func worker(ctx context.Context, cfg Config, log *slog.Logger) error {
-	if err := checkPublicURLs(cfg); err != nil {
+	if err := checkProduction(cfg); err != nil {
 		return err
 	}
 	ac, err := appConfig(cfg, log)
