@@ -11,10 +11,30 @@ help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*?## "}{printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}'
 
 build: ## Build bin/shoplet
+	@echo "== go build $(BIN) (version $(VERSION); the first build compiles every dependency and takes a few minutes, later ones seconds)"
 	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/shoplet
 
-console: ## Build the web console into web-admin/public/app (the Go build embeds it)
-	cd web-admin && npm ci --no-audit --no-fund --loglevel=error && npm run build
+# npm ci runs only when package-lock.json changed since the last install: its
+# hash is kept inside node_modules (npm ci replaces the folder, stamp included).
+CONSOLE_STAMP := web-admin/node_modules/.package-lock.sha256
+CONSOLE_SRC   := $(shell find web-admin/src web-admin/public/index.html -type f 2>/dev/null) \
+                 web-admin/index.html web-admin/vite.config.ts web-admin/tsconfig.json web-admin/package-lock.json
+
+console: web-admin/public/app/index.html ## Build the web console into web-admin/public/app (the Go build embeds it); skipped when nothing changed
+
+console-deps: ## Install the console's dependencies (npm ci) unless package-lock.json is unchanged since the last install
+	@lock=$$(sha256sum web-admin/package-lock.json | cut -d' ' -f1); \
+	if [ "$$(cat $(CONSOLE_STAMP) 2>/dev/null)" = "$$lock" ]; then \
+		echo "== console dependencies are current (package-lock.json unchanged): no npm ci"; \
+	else \
+		echo "== npm ci in web-admin (package-lock.json changed or never installed; about a minute)"; \
+		(cd web-admin && npm ci --no-audit --no-fund --loglevel=error) && echo "$$lock" > $(CONSOLE_STAMP); \
+	fi
+
+web-admin/public/app/index.html: $(CONSOLE_SRC)
+	@$(MAKE) --no-print-directory console-deps
+	@echo "== building the web console (tsc + vite) into web-admin/public/app"
+	cd web-admin && npm run build
 
 run: console build ## Start Shoplet on embedded defaults (SQLite in ./data, in-process Redis, fake WeChat for the demo)
 	SHOPLET_WECHAT_FAKE=$${SHOPLET_WECHAT_FAKE:-true} ./$(BIN) serve
@@ -40,7 +60,8 @@ test-templates: ## Test the storefront template (miniprogram-simulate) and compi
 	cd templates && if node validate.js $(GEN)/broken; then echo "a broken page passed validation" >&2; exit 1; fi
 
 test-console: ## The console: typed client checked against the OpenAPI document, the document linted (Redocly, recommended rules), Vitest, then the browser end-to-end suite (Debian chromium)
-	cd web-admin && npm ci --no-audit --no-fund --loglevel=error && npm run check:api && npx tsc -b && npx vitest run
+	@$(MAKE) --no-print-directory console-deps
+	cd web-admin && npm run check:api && npx tsc -b && npx vitest run
 	@# src/api/openapi.json is the served document (TestOpenAPIMatchesRouter keeps it so).
 	cd web-admin && REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true npm run lint:api
 	$(MAKE) console build
@@ -59,4 +80,4 @@ vet: ## go vet and gofmt check
 migrate: build ## Apply migrations to SHOPLET_DATABASE_URL (or the embedded SQLite)
 	./$(BIN) migrate up
 
-.PHONY: help build console run test test-go test-templates test-console test-race bench vet migrate
+.PHONY: help build console console-deps run test test-go test-templates test-console test-race bench vet migrate

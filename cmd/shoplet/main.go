@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -15,6 +16,19 @@ func main() {
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "shoplet:", err)
-		os.Exit(1)
+		stop()
+		os.Exit(exitCode(err))
 	}
+}
+
+// exitCode is 2 for a command line shoplet does not accept (as flag and
+// most Unix tools do), 1 for any other failure.
+func exitCode(err error) int {
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, new(usageError)):
+		return 2
+	}
+	return 1
 }

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -16,11 +14,10 @@ import (
 
 // miniappCmd writes a generated mini-program project to a folder, for brands
 // that upload with WeChat's own tools and for the offline validation in CI.
+const miniappSynopsis = "miniapp generate --out DIR --app-id wx… --name N --store ID --api URL [flags]"
+
 func miniappCmd(args []string, stdout io.Writer) error {
-	if len(args) == 0 || args[0] != "generate" {
-		return errors.New("usage: shoplet miniapp generate --out DIR --app-id wx… --name N --store ID --api URL")
-	}
-	fs := flag.NewFlagSet("miniapp generate", flag.ContinueOnError)
+	fs := newCommand("miniapp generate", miniappSynopsis, stdout)
 	out := fs.String("out", "", "folder to write the project to")
 	var b miniapp.Brand
 	fs.StringVar(&b.AppID, "app-id", "", "the brand's mini-program appid")
@@ -33,11 +30,11 @@ func miniappCmd(args []string, stdout io.Writer) error {
 	fs.StringVar(&b.Theme.NavText, "nav-text", "", "navigation bar text: black or white")
 	tabs := fs.String("tabs", "", "tab bar, e.g. home,cart,user")
 	fs.BoolVar(&b.Cart, "cart", true, "the cart feature")
-	if err := fs.Parse(args[1:]); err != nil {
+	if err := fs.parse(args); err != nil {
 		return err
 	}
 	if *out == "" {
-		return errors.New("--out is required")
+		return usageError{"--out is required"}
 	}
 	if *tabs != "" {
 		b.Tabs = strings.Split(*tabs, ",")

@@ -14,6 +14,7 @@ import (
 	"net"
 	"net/http"
 	_ "net/http/pprof" // served only on SHOPLET_PPROF_ADDR
+	"net/url"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -21,6 +22,7 @@ import (
 	"time"
 
 	"github.com/caarlos0/env/v11"
+	"github.com/shoplet/shoplet/pkg/mail"
 	"github.com/shoplet/shoplet/pkg/secretbox"
 	"github.com/shoplet/shoplet/pkg/wechatfake"
 	"github.com/shoplet/shoplet/templates"
@@ -77,6 +79,14 @@ type Config struct {
 	SpAPIv3Key      string `env:"WECHATPAY_SP_APIV3_KEY"`
 	SpPublicKeyID   string `env:"WECHATPAY_SP_PUBLIC_KEY_ID"`
 	SpPublicKeyFile string `env:"WECHATPAY_SP_PUBLIC_KEY_FILE"`
+	// Mail: an SMTP submission server. Without one, mail is written to the
+	// log (development only: it carries sign-in links).
+	SMTPHost     string `env:"SMTP_HOST"`
+	SMTPPort     int    `env:"SMTP_PORT"`                           // 0: 587 (starttls), 465 (tls), 25 (none)
+	SMTPSecurity string `env:"SMTP_SECURITY" envDefault:"starttls"` // starttls | tls | none
+	SMTPUsername string `env:"SMTP_USERNAME"`
+	SMTPPassword string `env:"SMTP_PASSWORD"`
+	MailFrom     string `env:"MAIL_FROM"` // e.g. "Shoplet <no-reply@shop.example.com>"
 	// The platform's WeChat third-party platform (第三方平台) registration.
 	ComponentAppID  string `env:"COMPONENT_APPID"`
 	ComponentSecret string `env:"COMPONENT_SECRET"`
@@ -92,9 +102,9 @@ func (c Config) String() string {
 		}
 		return "[set]"
 	}
-	return fmt.Sprintf("env=%s addr=%s data_dir=%s database=%s redis=%s master_key=%s worker=%s wechat_fake=%v sp_apiv3_key=%s component=%s component_secret=%s",
-		c.Env, c.Addr, c.DataDir, redactURL(c.DatabaseURL), redactURL(c.RedisURL), mask(c.MasterKey), c.Worker, c.WeChatFake, mask(c.SpAPIv3Key),
-		c.ComponentAppID, mask(c.ComponentSecret))
+	return fmt.Sprintf("env=%s addr=%s base_url=%s public_url=%s data_dir=%s database=%s redis=%s master_key=%s worker=%s wechat_fake=%v sp_apiv3_key=%s component=%s component_secret=%s smtp=%s smtp_user=%s smtp_password=%s",
+		c.Env, c.Addr, c.BaseURL, c.PublicURL, c.DataDir, redactURL(c.DatabaseURL), redactURL(c.RedisURL), mask(c.MasterKey), c.Worker, c.WeChatFake, mask(c.SpAPIv3Key),
+		c.ComponentAppID, mask(c.ComponentSecret), c.SMTPHost, c.SMTPUsername, mask(c.SMTPPassword))
 }
 
 func redactURL(s string) string {
@@ -109,56 +119,179 @@ func redactURL(s string) string {
 const usage = `shoplet — multi-tenant WeChat mini-program storefront builder
 
 Usage:
-  shoplet serve            run the API (and the worker in-process when SHOPLET_WORKER=inline, or auto with embedded Redis)
+  shoplet serve [--addr HOST:PORT]
+                           run the API (and the worker in-process when SHOPLET_WORKER=inline, or auto with embedded Redis)
   shoplet worker           run background jobs only
   shoplet migrate up       apply database migrations
   shoplet admin create --email E --password P [--name N]
                            create a platform operator account
   shoplet miniapp generate --out DIR --app-id wx… --name N --store ID --api URL [--primary #RRGGBB] [--background #RRGGBB] [--tabs home,cart,user] [--cart=true]
                            write a brand's mini-program project (to upload with WeChat's own tools)
+  shoplet health [--url URL] [--worker]
+                           exit 0 when the server's /readyz answers ready (or, with --worker, when this host's worker is running)
   shoplet version
 
-Configuration is read from SHOPLET_* environment variables; see README.md.
+Every command takes --help. Configuration is read from SHOPLET_* environment variables; see README.md.
 `
 
+// usageError is a command line shoplet does not accept; main exits with 2 for it.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+// errHelp reports that --help was asked for and answered: not a failure.
+var errHelp = errors.New("help printed")
+
+// command is a subcommand's flags; parse refuses unknown flags and any
+// argument the command does not take.
+type command struct {
+	*flag.FlagSet
+	synopsis string
+	stdout   io.Writer
+}
+
+func newCommand(name, synopsis string, stdout io.Writer) command {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard) // errors are returned, help is printed by help()
+	return command{FlagSet: fs, synopsis: synopsis, stdout: stdout}
+}
+
+func (c command) help() {
+	fmt.Fprintf(c.stdout, "Usage: shoplet %s\n", c.synopsis)
+	c.SetOutput(c.stdout)
+	c.PrintDefaults()
+	c.SetOutput(io.Discard)
+}
+
+func (c command) parse(args []string) error {
+	if err := c.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			c.help()
+			return errHelp
+		}
+		return usageError{fmt.Sprintf("%s: %v\nusage: shoplet %s", c.Name(), err, c.synopsis)}
+	}
+	if c.NArg() > 0 {
+		return usageError{fmt.Sprintf("%s: unexpected argument %q\nusage: shoplet %s", c.Name(), c.Arg(0), c.synopsis)}
+	}
+	return nil
+}
+
+// sub checks that args start with the one word a command group takes
+// ("migrate up", "admin create"); --help on the group prints its usage.
+func sub(group, word, synopsis string, args []string, stdout io.Writer) error {
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help") {
+		fmt.Fprintf(stdout, "Usage: shoplet %s\n", synopsis)
+		return errHelp
+	}
+	if len(args) == 0 || args[0] != word {
+		return usageError{fmt.Sprintf("usage: shoplet %s", synopsis)}
+	}
+	return nil
+}
+
 func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	err := dispatch(ctx, args, getenv, stdout)
+	if errors.Is(err, errHelp) {
+		return nil
+	}
+	return err
+}
+
+func dispatch(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stdout, usage)
 		return nil
 	}
-	var cfg Config
-	if err := env.ParseWithOptions(&cfg, env.Options{Prefix: "SHOPLET_", Environment: environ(getenv)}); err != nil {
-		return err
+	// config parses the environment only for commands that use it, so
+	// --help and version work whatever the environment holds.
+	config := func() (Config, *slog.Logger, func(), error) {
+		var cfg Config
+		if err := env.ParseWithOptions(&cfg, env.Options{Prefix: "SHOPLET_", Environment: environ(getenv)}); err != nil {
+			return cfg, nil, nil, err
+		}
+		out := newBufferedLog(stdout)
+		return cfg, newLogger(cfg.LogLevel, out), func() { out.Close() }, nil
 	}
-	out := newBufferedLog(stdout)
-	defer out.Close()
-	log := newLogger(cfg.LogLevel, out)
 	switch args[0] {
 	case "version":
+		if err := newCommand("version", "version", stdout).parse(args[1:]); err != nil {
+			return err
+		}
 		fmt.Fprintln(stdout, version)
 		return nil
 	case "migrate":
-		if len(args) < 2 || args[1] != "up" {
-			return errors.New("usage: shoplet migrate up")
+		if err := sub("migrate", "up", "migrate up", args[1:], stdout); err != nil {
+			return err
 		}
+		if err := newCommand("migrate up", "migrate up", stdout).parse(args[2:]); err != nil {
+			return err
+		}
+		cfg, log, done, err := config()
+		if err != nil {
+			return err
+		}
+		defer done()
 		ac, err := appConfig(cfg, log)
 		if err != nil {
 			return err
 		}
 		return app.Migrate(ctx, ac, log)
 	case "serve":
+		c := newCommand("serve", "serve [--addr HOST:PORT]", stdout)
+		addr := c.String("addr", "", "listen address (default SHOPLET_ADDR, 127.0.0.1:8080)")
+		if err := c.parse(args[1:]); err != nil {
+			return err
+		}
+		cfg, log, done, err := config()
+		if err != nil {
+			return err
+		}
+		defer done()
+		if *addr != "" {
+			cfg.Addr = *addr
+		}
 		return serve(ctx, cfg, log, stdout)
 	case "worker":
+		if err := newCommand("worker", "worker", stdout).parse(args[1:]); err != nil {
+			return err
+		}
+		cfg, log, done, err := config()
+		if err != nil {
+			return err
+		}
+		defer done()
 		return worker(ctx, cfg, log)
+	case "health":
+		c := newCommand("health", "health [--url URL] [--worker]", stdout)
+		u := c.String("url", "", "readiness URL (default http://127.0.0.1:<port of SHOPLET_ADDR>/readyz)")
+		w := c.Bool("worker", false, "check that a worker runs on this host instead (asynq heartbeat in SHOPLET_REDIS_URL)")
+		if err := c.parse(args[1:]); err != nil {
+			return err
+		}
+		var cfg Config
+		if err := env.ParseWithOptions(&cfg, env.Options{Prefix: "SHOPLET_", Environment: environ(getenv)}); err != nil {
+			return err
+		}
+		if *w {
+			return workerHealth(ctx, cfg)
+		}
+		return health(ctx, cfg, *u, stdout)
 	case "admin":
-		return admin(ctx, cfg, log, args[1:], stdout)
+		if err := sub("admin", "create", adminSynopsis, args[1:], stdout); err != nil {
+			return err
+		}
+		return admin(ctx, args[2:], stdout, config)
 	case "miniapp":
-		return miniappCmd(args[1:], stdout)
-	case "help", "-h", "--help":
+		if err := sub("miniapp", "generate", miniappSynopsis, args[1:], stdout); err != nil {
+			return err
+		}
+		return miniappCmd(args[2:], stdout)
+	case "help", "-h", "--help", "-help":
 		fmt.Fprint(stdout, usage)
 		return nil
 	}
-	return fmt.Errorf("unknown command %q\n\n%s", args[0], usage)
+	return usageError{fmt.Sprintf("unknown command %q\n\n%s", args[0], usage)}
 }
 
 // environ turns getenv into the map caarlos0/env reads, for SHOPLET_* only.
@@ -186,7 +319,7 @@ func appConfig(cfg Config, log *slog.Logger) (app.Config, error) {
 		cfg.DatabaseURL = "file:" + filepath.Join(cfg.DataDir, "shoplet.db")
 	}
 	if cfg.BaseURL == "" {
-		cfg.BaseURL = "http://" + cfg.Addr
+		cfg.BaseURL = "http://" + loopback(cfg.Addr)
 	}
 	key, err := masterKey(cfg, log)
 	if err != nil {
@@ -199,7 +332,17 @@ func appConfig(cfg Config, log *slog.Logger) (app.Config, error) {
 	if err != nil {
 		return app.Config{}, err
 	}
+	var out mail.Sender
+	if cfg.SMTPHost != "" {
+		s := mail.SMTP{Host: cfg.SMTPHost, Port: cfg.SMTPPort, Security: cfg.SMTPSecurity, Username: cfg.SMTPUsername,
+			Password: cfg.SMTPPassword, From: cfg.MailFrom}
+		if err := s.Validate(); err != nil {
+			return app.Config{}, fmt.Errorf("SHOPLET_SMTP_* / SHOPLET_MAIL_FROM: %w", err)
+		}
+		out = s
+	}
 	return app.Config{
+		Mail:        out,
 		DatabaseURL: cfg.DatabaseURL, MigrateDatabaseURL: cfg.MigrateDatabaseURL, MigrateOnStart: cfg.MigrateOnStart,
 		AllowRLSBypass: cfg.AllowRLSBypass || cfg.Env != "production", RedisURL: cfg.RedisURL, RedisPrefix: cfg.RedisPrefix,
 		Queue: cfg.Queue, DataDir: cfg.DataDir, MasterKeyID: cfg.MasterKeyID, MasterKey: key, AccessTTL: cfg.AccessTTL,
@@ -209,6 +352,44 @@ func appConfig(cfg Config, log *slog.Logger) (app.Config, error) {
 		PayTimeout: cfg.PayTimeout, AutoCompleteAfter: cfg.AutoComplete, PublicURL: cfg.PublicURL, Platform: sp,
 		Component: component(cfg),
 	}, nil
+}
+
+// checkProduction refuses, in production, to put a listen address in mail
+// links and WeChat Pay's notify URL (a brand's staff and WeChat Pay must
+// reach them from outside; WeChat Pay only posts to https), and to write
+// mail with sign-in links to the log instead of sending it.
+func checkProduction(cfg Config) error {
+	if cfg.Env != "production" {
+		return nil
+	}
+	if cfg.SMTPHost == "" {
+		return errors.New("SHOPLET_SMTP_HOST (and SHOPLET_MAIL_FROM) are required in production: invitations and password resets are mailed")
+	}
+	check := func(name, v string, https bool) error {
+		if v == "" {
+			return fmt.Errorf("%s is required in production: the public URL people and WeChat reach this server at (e.g. https://shop.example.com)", name)
+		}
+		u, err := url.Parse(v)
+		if err != nil || u.Host == "" || (u.Scheme != "https" && (https || u.Scheme != "http")) {
+			want := "an http(s) URL with a host"
+			if https {
+				want = "an https URL with a host (WeChat Pay posts notifications only to https)"
+			}
+			return fmt.Errorf("%s=%q: want %s", name, v, want)
+		}
+		h := u.Hostname()
+		if ip := net.ParseIP(h); h == "localhost" || strings.HasSuffix(h, ".localhost") || (ip != nil && (ip.IsLoopback() || ip.IsUnspecified())) {
+			return fmt.Errorf("%s=%q is not reachable from outside this machine", name, v)
+		}
+		return nil
+	}
+	if err := check("SHOPLET_BASE_URL", cfg.BaseURL, false); err != nil {
+		return err
+	}
+	if cfg.PublicURL == "" {
+		cfg.PublicURL = cfg.BaseURL
+	}
+	return check("SHOPLET_PUBLIC_URL (default SHOPLET_BASE_URL)", cfg.PublicURL, true)
 }
 
 func component(cfg Config) *thirdparty.Config {
@@ -289,6 +470,9 @@ func tuneGC() {
 }
 
 func serve(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) error {
+	if err := checkProduction(cfg); err != nil {
+		return err
+	}
 	tuneGC()
 	ac, err := appConfig(cfg, log)
 	if err != nil {
@@ -371,6 +555,9 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) 
 }
 
 func worker(ctx context.Context, cfg Config, log *slog.Logger) error {
+	if err := checkProduction(cfg); err != nil {
+		return err
+	}
 	ac, err := appConfig(cfg, log)
 	if err != nil {
 		return err
@@ -392,20 +579,24 @@ func worker(ctx context.Context, cfg Config, log *slog.Logger) error {
 	return nil
 }
 
-func admin(ctx context.Context, cfg Config, log *slog.Logger, args []string, stdout io.Writer) error {
-	if len(args) == 0 || args[0] != "create" {
-		return errors.New("usage: shoplet admin create --email E --password P [--name N]")
-	}
-	fs := flag.NewFlagSet("admin create", flag.ContinueOnError)
-	email := fs.String("email", "", "operator email")
-	password := fs.String("password", "", "operator password (at least 10 characters)")
-	name := fs.String("name", "Platform operator", "display name")
-	if err := fs.Parse(args[1:]); err != nil {
+const adminSynopsis = "admin create --email E --password P [--name N]"
+
+func admin(ctx context.Context, args []string, stdout io.Writer, config func() (Config, *slog.Logger, func(), error)) error {
+	c := newCommand("admin create", adminSynopsis, stdout)
+	email := c.String("email", "", "operator email")
+	password := c.String("password", "", "operator password (at least 10 characters)")
+	name := c.String("name", "Platform operator", "display name")
+	if err := c.parse(args); err != nil {
 		return err
 	}
 	if *email == "" || len(*password) < 10 {
-		return errors.New("--email and a --password of at least 10 characters are required")
+		return usageError{"--email and a --password of at least 10 characters are required"}
 	}
+	cfg, log, done, err := config()
+	if err != nil {
+		return err
+	}
+	defer done()
 	ac, err := appConfig(cfg, log)
 	if err != nil {
 		return err

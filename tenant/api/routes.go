@@ -9,6 +9,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/shoplet/shoplet/pkg/errs"
+	"github.com/shoplet/shoplet/tenant"
 	"github.com/shoplet/shoplet/tenant/access"
 	"github.com/shoplet/shoplet/tenant/audit"
 	"github.com/shoplet/shoplet/tenant/catalog"
@@ -39,6 +40,12 @@ type (
 	}
 	categoriesInput struct {
 		Categories []string `json:"categories" binding:"required"`
+	}
+	// createdStoreOutput is the new store with the state of each category it
+	// declared: active at once, or waiting for the documents it lists.
+	createdStoreOutput struct {
+		onboard.Tenant
+		Categories []onboard.StoreCategory `json:"categories"`
 	}
 	storeOutput struct {
 		Store      onboard.Tenant          `json:"store"`
@@ -109,8 +116,10 @@ func (s *Server) buildRoutes() []Route {
 		// Signed-in account
 		{Method: "GET", Path: v1 + "/me", Tag: "account", Auth: User, Summary: "The signed-in account and every store it can open",
 			Out: meOutput{}, Handler: s.me},
-		{Method: "POST", Path: v1 + "/stores", Tag: "stores", Auth: User, Summary: "Create a store (the caller becomes its owner)",
-			In: onboard.CreateStoreInput{}, Out: onboard.Tenant{}, Status: 201, Handler: s.createStore},
+		{Method: "GET", Path: v1 + "/stores", Tag: "stores", Auth: User, Summary: "The stores the caller can open (as staff and through its agencies)",
+			Out: Page[onboard.MyStore]{}, Handler: s.myStores},
+		{Method: "POST", Path: v1 + "/stores", Tag: "stores", Auth: User, Summary: "Create a store (the caller becomes its owner); the answer says which categories are active and which wait for documents",
+			In: onboard.CreateStoreInput{}, Out: createdStoreOutput{}, Status: 201, Handler: s.createStore},
 		{Method: "POST", Path: v1 + "/invitations/accept", Tag: "staff", Auth: User, Summary: "Accept a staff invitation",
 			In: tokenInput{}, Out: onboard.Tenant{}, Handler: s.acceptInvitation},
 		{Method: "POST", Path: v1 + "/agencies", Tag: "agencies", Auth: User, Summary: "Create an agency (the caller becomes its admin)",
@@ -312,7 +321,22 @@ func (s *Server) createStore(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusCreated, t)
+	// The caller owns the store it just made: read its categories in it.
+	cats, err := s.Stores.CategoriesOf(tenant.WithTenant(ctx(c), t.ID), t)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, createdStoreOutput{Tenant: t, Categories: cats})
+}
+
+func (s *Server) myStores(c *gin.Context) {
+	stores, err := s.Agencies.MyStores(ctx(c))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, page(stores, ""))
 }
 
 func (s *Server) getStore(c *gin.Context) {

@@ -72,7 +72,8 @@ type Config struct {
 	Version            string
 	Console            fs.FS
 	Log                *slog.Logger
-	// Mail overrides where mail goes (tests); nil writes it to the log.
+	// Mail is where queued mail is delivered (SMTP in production, an outbox
+	// in tests); nil writes it to the log.
 	Mail mail.Sender
 	// PayTimeout closes unpaid orders; AutoCompleteAfter completes shipped ones.
 	PayTimeout        time.Duration
@@ -234,12 +235,13 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	}
 	a.Mux = jobs.NewMux(log)
 	a.Mux.Handle(jobs.TypeMail, jobs.HandleMail(out))
+	a.Mux.HandlePlatform(jobs.TypePlatformMail, jobs.HandleMail(out))
 
 	a.Access = &access.Store{T: a.T}
 	a.Audit = &audit.Log{T: a.T}
 	a.Files = &files.Store{T: a.T, Blob: blob.Disk{Root: filepath.Join(cfg.DataDir, "files")}}
 	a.Auth = &onboard.Auth{T: a.T, R: rdb, Near: a.Near, Prefix: cfg.RedisPrefix, AccessTTL: cfg.AccessTTL, RefreshTTL: cfg.RefreshTTL,
-		MaxFailures: cfg.LoginMaxFailures, LockFor: cfg.LoginLockFor, MaxPerIP: cfg.LoginMaxPerIP, Mail: out, BaseURL: cfg.BaseURL}
+		MaxFailures: cfg.LoginMaxFailures, LockFor: cfg.LoginLockFor, MaxPerIP: cfg.LoginMaxPerIP, Mail: jobs.MailSender{Q: a.Queue, Platform: true}, BaseURL: cfg.BaseURL}
 	a.Stores = &onboard.Stores{T: a.T, Access: a.Access, Enforcer: a.Enforcers, Audit: a.Audit, Files: a.Files,
 		Mail: jobs.MailSender{Q: a.Queue}, BaseURL: cfg.BaseURL}
 	a.Agencies = &onboard.Agencies{T: a.T, R: rdb, Prefix: cfg.RedisPrefix, Auth: a.Auth}

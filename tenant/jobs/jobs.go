@@ -6,6 +6,7 @@ package jobs
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
@@ -21,11 +22,16 @@ import (
 // Task types.
 const (
 	TypeMail = "mail:send"
+	// TypePlatformMail is mail of the platform itself (password resets),
+	// which belongs to no store.
+	TypePlatformMail = "mail:platform"
 )
 
-// envelope wraps every payload with its tenant.
+// envelope wraps every payload with its tenant, or says it has none on
+// purpose (Platform): a task without either is refused.
 type envelope struct {
-	TenantID  string          `json:"tenant_id"`
+	TenantID  string          `json:"tenant_id,omitempty"`
+	Platform  bool            `json:"platform,omitempty"`
 	RequestID string          `json:"request_id,omitempty"`
 	Payload   json.RawMessage `json:"payload"`
 }
@@ -63,6 +69,21 @@ func (q *Queue) Enqueue(ctx context.Context, typ string, payload any, opts ...as
 	return q.Client.EnqueueContext(ctx, asynq.NewTask(typ, b), opts...)
 }
 
+// EnqueuePlatform schedules typ for the platform itself, outside any store;
+// only handlers registered with HandlePlatform accept such a task.
+func (q *Queue) EnqueuePlatform(ctx context.Context, typ string, payload any, opts ...asynq.Option) (*asynq.TaskInfo, error) {
+	p, err := json.Marshal(payload)
+	if err != nil {
+		return nil, err
+	}
+	b, err := json.Marshal(envelope{Platform: true, RequestID: tenant.ActorFrom(ctx).RequestID, Payload: p})
+	if err != nil {
+		return nil, err
+	}
+	opts = append([]asynq.Option{asynq.Queue(q.Name), asynq.MaxRetry(10), asynq.Timeout(2 * time.Minute)}, opts...)
+	return q.Client.EnqueueContext(ctx, asynq.NewTask(typ, b), opts...)
+}
+
 // Close closes the client.
 func (q *Queue) Close() error { return q.Client.Close() }
 
@@ -88,17 +109,36 @@ func (m *Mux) Handle(typ string, h Handler) {
 		if env.TenantID == "" {
 			return fmt.Errorf("%w: task %s has no tenant", asynq.SkipRetry, typ)
 		}
-		rid := env.RequestID
-		if rid == "" {
-			rid = "job-" + ids.Token(6)
-		}
-		ctx = tenant.WithActor(tenant.WithTenant(ctx, env.TenantID), tenant.Actor{RequestID: rid})
-		err := h(ctx, env.Payload)
-		if err != nil {
-			m.log.WarnContext(ctx, "job failed", "type", typ, "err", err)
-		}
-		return err
+		return m.run(tenant.WithTenant(ctx, env.TenantID), typ, env, h)
 	})
+}
+
+// HandlePlatform registers h for typ, a task of the platform itself
+// (EnqueuePlatform): it runs with no tenant, so tenant data stays out of reach.
+func (m *Mux) HandlePlatform(typ string, h Handler) {
+	m.m.HandleFunc(typ, func(ctx context.Context, t *asynq.Task) error {
+		var env envelope
+		if err := json.Unmarshal(t.Payload(), &env); err != nil {
+			return fmt.Errorf("%w: bad envelope: %v", asynq.SkipRetry, err)
+		}
+		if !env.Platform || env.TenantID != "" {
+			return fmt.Errorf("%w: task %s is not a platform task", asynq.SkipRetry, typ)
+		}
+		return m.run(ctx, typ, env, h)
+	})
+}
+
+func (m *Mux) run(ctx context.Context, typ string, env envelope, h Handler) error {
+	rid := env.RequestID
+	if rid == "" {
+		rid = "job-" + ids.Token(6)
+	}
+	ctx = tenant.WithActor(ctx, tenant.Actor{RequestID: rid})
+	err := h(ctx, env.Payload)
+	if err != nil {
+		m.log.WarnContext(ctx, "job failed", "type", typ, "err", err)
+	}
+	return err
 }
 
 // Run processes one task now, as a worker would (for tests and tools).
@@ -155,22 +195,37 @@ func (a asynqLogger) Error(args ...any) { a.l.Error(fmt.Sprint(args...), "compon
 func (a asynqLogger) Fatal(args ...any) { a.l.Error(fmt.Sprint(args...), "component", "asynq") }
 
 // MailSender sends mail through the queue, so a slow or failing mail server
-// never fails the request that sent it; the job retries with back-off.
-type MailSender struct{ Q *Queue }
+// never fails the request that sent it; the job retries with back-off
+// (RetryDelay: about 17 minutes over the ten attempts).
+type MailSender struct {
+	Q *Queue
+	// Platform sends the platform's own mail (no store in the context).
+	Platform bool
+}
 
-// Send enqueues m for the tenant in ctx.
+// Send enqueues m for the tenant in ctx (or for the platform).
 func (s MailSender) Send(ctx context.Context, m mail.Message) error {
-	_, err := s.Q.Enqueue(ctx, TypeMail, m)
+	var err error
+	if s.Platform {
+		_, err = s.Q.EnqueuePlatform(ctx, TypePlatformMail, m)
+	} else {
+		_, err = s.Q.Enqueue(ctx, TypeMail, m)
+	}
 	return err
 }
 
-// HandleMail delivers queued mail through out.
+// HandleMail delivers queued mail through out; a message no retry can
+// deliver (mail.ErrPermanent) is not retried.
 func HandleMail(out mail.Sender) Handler {
 	return func(ctx context.Context, payload json.RawMessage) error {
 		var m mail.Message
 		if err := json.Unmarshal(payload, &m); err != nil {
 			return fmt.Errorf("%w: %v", asynq.SkipRetry, err)
 		}
-		return out.Send(ctx, m)
+		err := out.Send(ctx, m)
+		if errors.Is(err, mail.ErrPermanent) {
+			return fmt.Errorf("%w: %v", asynq.SkipRetry, err)
+		}
+		return err
 	}
 }

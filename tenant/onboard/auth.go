@@ -75,8 +75,8 @@ type Auth struct {
 	LockFor     time.Duration
 	// MaxPerIP login attempts per minute from one address.
 	MaxPerIP int
-	// Mail sends password-reset links (directly: platform mail has no tenant
-	// to queue it under); BaseURL is the console's address for the link.
+	// Mail sends password-reset links (queued as platform mail: it belongs
+	// to no store); BaseURL is the console's address for the link.
 	Mail    pkgmail.Sender
 	BaseURL string
 }

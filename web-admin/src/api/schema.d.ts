@@ -921,9 +921,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** The stores the caller can open (as staff and through its agencies) */
+        get: operations["get_api_v1_stores"];
         put?: never;
-        /** Create a store (the caller becomes its owner) */
+        /** Create a store (the caller becomes its owner); the answer says which categories are active and which wait for documents */
         post: operations["post_api_v1_stores"];
         delete?: never;
         options?: never;
@@ -2174,6 +2175,22 @@ export interface components {
         };
         "api.consentInput": {
             version: string;
+        };
+        "api.createdStoreOutput": {
+            categories?: components["schemas"]["onboard.StoreCategory"][];
+            /** Format: date-time */
+            created_at?: string;
+            entity_type?: string;
+            id?: string;
+            name?: string;
+            owner_account_id?: string;
+            /** Format: int32 */
+            pending_reviews?: number;
+            slug?: string;
+            status?: string;
+            status_reason?: string;
+            /** Format: date-time */
+            updated_at?: string;
         };
         "api.draftItem": {
             /** Format: int64 */
@@ -6978,6 +6995,44 @@ export interface operations {
             };
         };
     };
+    get_api_v1_stores: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["api.Page_onboard.MyStore"];
+                };
+            };
+            /** @description missing, invalid or expired token, or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unexpected error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     post_api_v1_stores: {
         parameters: {
             query?: never;
@@ -6997,7 +7052,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["onboard.Tenant"];
+                    "application/json": components["schemas"]["api.createdStoreOutput"];
                 };
             };
             /** @description invalid input: error.fields names each field at fault */
