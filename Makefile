@@ -53,7 +53,7 @@ test-templates: ## Test the storefront template (miniprogram-simulate) and compi
 	$(GO) run ./cmd/shoplet miniapp generate --out $(GEN)/brand-a --app-id wx0123456789abcdef --name "Brand A" --store store-a \
 		--api https://shop.example.com --primary "#E4002B" --tabs home,cart,user
 	$(GO) run ./cmd/shoplet miniapp generate --out $(GEN)/brand-b --app-id wxfedcba9876543210 --name "Brand B" --store store-b \
-		--api https://shop.example.com --primary "#1677FF" --background "#101010" --nav-bar "#000000" --nav-text white --cart=false
+		--api https://shop.example.com --primary "#1677FF" --background "#101010" --nav-bar "#000000" --nav-text white --cart=false --mode own
 	cd templates && node validate.js $(GEN)/brand-a $(GEN)/brand-b
 	@# The check must be able to fail: a generated package with a broken page is refused.
 	cp -r $(GEN)/brand-a $(GEN)/broken && printf '</view></text>' >> $(GEN)/broken/pkg-order/detail/index.wxml

@@ -14,7 +14,7 @@ import (
 
 // miniappCmd writes a generated mini-program project to a folder, for brands
 // that upload with WeChat's own tools and for the offline validation in CI.
-const miniappSynopsis = "miniapp generate --out DIR --app-id wx… --name N --store ID --api URL [flags]"
+const miniappSynopsis = "miniapp generate --out DIR --app-id wx… --name N --store ID --api URL [--mode platform|own] [flags]"
 
 func miniappCmd(args []string, stdout io.Writer) error {
 	fs := newCommand("miniapp generate", miniappSynopsis, stdout)
@@ -30,6 +30,8 @@ func miniappCmd(args []string, stdout io.Writer) error {
 	fs.StringVar(&b.Theme.NavText, "nav-text", "", "navigation bar text: black or white")
 	tabs := fs.String("tabs", "", "tab bar, e.g. home,cart,user")
 	fs.BoolVar(&b.Cart, "cart", true, "the cart feature")
+	fs.StringVar(&b.Mode, "mode", miniapp.ModePlatform, "platform (ext.json, committed through the third-party platform) or own (binding baked in, uploaded by the brand)")
+	subscribe := fs.String("subscribe", "", "subscribe-message template ids asked for at payment, comma-separated")
 	if err := fs.parse(args); err != nil {
 		return err
 	}
@@ -38,6 +40,9 @@ func miniappCmd(args []string, stdout io.Writer) error {
 	}
 	if *tabs != "" {
 		b.Tabs = strings.Split(*tabs, ",")
+	}
+	if *subscribe != "" {
+		b.SubscribeTemplates = strings.Split(*subscribe, ",")
 	}
 	res, err := miniapp.Generate(templates.Storefront(), b)
 	if err != nil {
@@ -59,6 +64,11 @@ func miniappCmd(args []string, stdout io.Writer) error {
 	}
 	for _, p := range res.Packages {
 		fmt.Fprintf(stdout, "package %-6s %8d bytes\n", p.Name, p.Bytes)
+	}
+	if res.Mode == miniapp.ModeOwn {
+		fmt.Fprintln(stdout, "mode own: the binding is baked into utils/config.js; upload this folder with WeChat's developer tools")
+	} else {
+		fmt.Fprintln(stdout, "mode platform: ext.json carries the binding; this package is the third-party platform's code template")
 	}
 	fmt.Fprintf(stdout, "%d files written to %s (sha256 of the zip %s)\n", len(names), *out, res.SHA256)
 	return nil

@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"bytes"
 	"strings"
 	"testing"
 
@@ -81,5 +82,46 @@ func TestShopLoginAndMembers(t *testing.T) {
 	back := anon.Must(200, "POST", a.shop+"/login", map[string]string{"code": app.DemoCode("carol")}).Map(t)
 	if back["new"] != true {
 		t.Fatal("a deleted shopper was linked to the old member")
+	}
+}
+
+// TestShopAvatarUpload: the avatar WeChat's picker gives is a file on the
+// phone; the template uploads it and the member's avatar becomes an image
+// the store serves. Not an image: refused, nothing changes. Another store's
+// shopper cannot use this store's upload.
+func TestShopAvatarUpload(t *testing.T) {
+	e := apptest.New(t)
+	a := newCommerceStore(t, e, "avatar-a", "mainland")
+	b := newCommerceStore(t, e, "avatar-b", "mainland")
+	alice := e.Shopper(a.conn.StoreID, "alice")
+	bob := e.Shopper(b.conn.StoreID, "bob")
+	m := alice.Upload(a.shop+"/me/avatar", nil, "tmp_avatar.png", pngBytes())
+	if m.Status != 200 {
+		t.Fatalf("upload: %d %s", m.Status, m.Body)
+	}
+	url, _ := m.Map(t)["avatar_url"].(string)
+	if !strings.HasPrefix(url, a.shop+"/images/") {
+		t.Fatalf("avatar_url = %q", url)
+	}
+	img := e.Anon().Must(200, "GET", url, nil)
+	if !bytes.Equal(img.Body, pngBytes()) || img.Header.Get("Content-Type") != "image/png" {
+		t.Fatalf("avatar image: %s %d bytes", img.Header.Get("Content-Type"), len(img.Body))
+	}
+	if me := alice.Must(200, "GET", a.shop+"/me", nil).Map(t); me["avatar_url"] != url {
+		t.Fatalf("me: %v", me)
+	}
+	if r := alice.Upload(a.shop+"/me/avatar", nil, "note.txt", []byte("not an image at all")); r.Status != 400 || r.FieldErrors()["file"] == "" {
+		t.Fatalf("text upload: %d %s", r.Status, r.Body)
+	}
+	if me := alice.Must(200, "GET", a.shop+"/me", nil).Map(t); me["avatar_url"] != url {
+		t.Fatalf("a refused upload changed the avatar: %v", me)
+	}
+	if r := bob.Upload(a.shop+"/me/avatar", nil, "x.png", pngBytes()); r.Status != 401 && r.Status != 403 && r.Status != 404 {
+		t.Fatalf("another store's shopper uploaded here: %d %s", r.Status, r.Body)
+	}
+	// The other store's image path does not serve this store's avatar.
+	id := url[strings.LastIndex(url, "/")+1:]
+	if r := e.Anon().Do("GET", b.shop+"/images/"+id, nil); r.Status != 404 {
+		t.Fatalf("avatar served by another store: %d", r.Status)
 	}
 }

@@ -93,7 +93,7 @@ func (s *Server) previewBuild(c *gin.Context) {
 }
 
 // EntryPage is the template page that resolves a code's scene.
-const EntryPage = "pages/entry/index"
+const EntryPage = miniapp.PageEntry
 
 // ProductScene encodes a product id as a scene: "p=" and the id's 16 bytes in
 // base64url, 24 characters (WeChat allows 32 and no "%").

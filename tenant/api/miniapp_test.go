@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"encoding/json"
+	"io"
 	"strings"
 	"testing"
 
@@ -71,9 +72,24 @@ func TestMiniAppBuild(t *testing.T) {
 	for _, f := range zr.File {
 		names[f.Name] = true
 	}
-	for _, want := range []string{"app.json", "ext.json", "project.config.json", "styles/theme.wxss", "pkg-order/confirm/index.js"} {
+	for _, want := range []string{"app.json", "utils/config.js", "project.config.json", "styles/theme.wxss", "pkg-order/confirm/index.js"} {
 		if !names[want] {
 			t.Errorf("zip lacks %s", want)
+		}
+	}
+	// A downloaded build is for the brand's own upload, where ext.json is
+	// ignored: the binding is baked into the code instead.
+	if names["ext.json"] || res["mode"] != "own" {
+		t.Errorf("downloaded build: ext.json %v, mode %v", names["ext.json"], res["mode"])
+	}
+	for _, f := range zr.File {
+		if f.Name == "utils/config.js" {
+			rc, _ := f.Open()
+			cfg, _ := io.ReadAll(rc)
+			rc.Close()
+			if !strings.Contains(string(cfg), sid) || !strings.Contains(string(cfg), "#0A7D5A") {
+				t.Errorf("utils/config.js: %s", cfg)
+			}
 		}
 	}
 	if names["pages/cart/index.js"] || names["test/helpers.js"] {

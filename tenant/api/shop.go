@@ -15,6 +15,7 @@ import (
 	"github.com/shoplet/shoplet/tenant"
 	"github.com/shoplet/shoplet/tenant/access"
 	"github.com/shoplet/shoplet/tenant/catalog"
+	"github.com/shoplet/shoplet/tenant/files"
 	"github.com/shoplet/shoplet/tenant/member"
 	"github.com/shoplet/shoplet/tenant/onboard"
 	"github.com/shoplet/shoplet/tenant/order"
@@ -77,6 +78,8 @@ func (s *Server) shopRoutes() []Route {
 			Out: catalog.Product{}, Handler: s.shopProduct},
 		{Method: "GET", Path: sh + "/me", Tag: "shop", Auth: Shopper, Summary: "The signed-in shopper", Out: member.Member{}, Handler: s.shopMe},
 		{Method: "PATCH", Path: sh + "/me", Tag: "shop", Auth: Shopper, Summary: "Change nickname or avatar", In: member.ProfileInput{}, Out: member.Member{}, Handler: s.shopProfile},
+		{Method: "POST", Path: sh + "/me/avatar", Tag: "shop", Auth: Shopper, Summary: "Upload the avatar chosen with chooseAvatar (an image); avatar_url becomes its shop image path",
+			Multipart: []string{"file"}, Out: member.Member{}, Handler: s.shopAvatar},
 		{Method: "POST", Path: sh + "/me/consent", Tag: "shop", Auth: Shopper, Summary: "Record privacy consent (policy version)", In: consentInput{}, Out: member.Member{}, Handler: s.shopConsent},
 		{Method: "PUT", Path: sh + "/me/phone", Tag: "shop", Auth: Shopper, Summary: "Set the phone: getPhoneNumber code (mainland) or typed (overseas)",
 			In: member.PhoneInput{}, Out: member.Member{}, Handler: s.shopPhone},
@@ -280,6 +283,27 @@ func (s *Server) shopProfile(c *gin.Context) {
 		return
 	}
 	m, err := s.Members.UpdateProfile(ctx(c), shopSession(c).MemberID, in)
+	s.reply(c, http.StatusOK, m, err)
+}
+
+// shopAvatar stores the image WeChat's avatar picker gave the phone (a path
+// that exists only on that phone) and points the member's avatar at it.
+func (s *Server) shopAvatar(c *gin.Context) {
+	name, f, err := formFile(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	defer f.Close()
+	var m member.Member
+	err = s.T.Tx(ctx(c), func(cx contextT) error {
+		img, err := s.Files.SaveAs(cx, shopSession(c).MemberID, files.Image, name, f)
+		if err != nil {
+			return err
+		}
+		m, err = s.Members.SetAvatar(cx, shopSession(c).MemberID, "/api/shop/v1/stores/"+c.Param("store")+"/images/"+img.ID)
+		return err
+	})
 	s.reply(c, http.StatusOK, m, err)
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/shoplet/shoplet/pkg/wechatfake"
 	"github.com/shoplet/shoplet/tenant"
 	"github.com/shoplet/shoplet/tenant/member"
+	"github.com/shoplet/shoplet/tenant/miniapp"
 	"github.com/shoplet/shoplet/tenant/order"
 	"github.com/shoplet/shoplet/tenant/settings"
 	"github.com/shoplet/shoplet/tenant/wxapp"
@@ -162,7 +163,7 @@ func (a *App) wireCommerce() {
 		if t.Kind == "shipped" {
 			data = map[string]string{"character_string1": ord.OrderNo, "thing2": ord.Carrier, "character_string3": ord.TrackingNo}
 		}
-		err = a.WxApp.Subscribe(ctx, openid, id, "pages/order/detail?id="+ord.ID, data)
+		err = a.WxApp.Subscribe(ctx, openid, id, miniapp.PageOrderDetail+"?id="+ord.ID, data)
 		if errs.KindOf(err) == errs.Conflict { // the shopper did not subscribe: nothing to retry
 			return nil
 		}

@@ -64,6 +64,12 @@ type Store struct {
 // Save stores r (at most MaxSize[purpose] bytes) for the tenant in ctx, in the
 // transaction of ctx. The type is sniffed from the bytes, not trusted from the client.
 func (s *Store) Save(ctx context.Context, purpose, filename string, r io.Reader) (File, error) {
+	return s.SaveAs(ctx, tenant.ActorFrom(ctx).AccountID, purpose, filename, r)
+}
+
+// SaveAs is Save for an upload by someone other than the staff account in
+// ctx: a shopper's (createdBy is then the member's id).
+func (s *Store) SaveAs(ctx context.Context, createdBy, purpose, filename string, r io.Reader) (File, error) {
 	tid, ok := tenant.FromContext(ctx)
 	if !ok {
 		return File{}, tenant.ErrNoTenant
@@ -86,7 +92,7 @@ func (s *Store) Save(ctx context.Context, purpose, filename string, r io.Reader)
 	}
 	sum := sha256.Sum256(data)
 	f := File{ID: ids.New(), Purpose: purpose, ContentType: ct, Size: int64(len(data)), SHA256: hex.EncodeToString(sum[:]),
-		Filename: path.Base(filename), CreatedBy: tenant.ActorFrom(ctx).AccountID, CreatedAt: time.Now().UTC()}
+		Filename: path.Base(filename), CreatedBy: createdBy, CreatedAt: time.Now().UTC()}
 	if len(f.Filename) > 200 {
 		f.Filename = f.Filename[:200]
 	}

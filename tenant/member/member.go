@@ -234,6 +234,15 @@ func (s *Service) UpdateProfile(ctx context.Context, id string, in ProfileInput)
 	return s.Get(ctx, id)
 }
 
+// SetAvatar points the member's avatar at an image the store serves (a path
+// of the shop API, made by the caller from a file it saved).
+func (s *Service) SetAvatar(ctx context.Context, id, path string) (Member, error) {
+	if err := s.update(ctx, id, map[string]any{"avatar_url": path, "updated_at": time.Now().UTC()}); err != nil {
+		return Member{}, err
+	}
+	return s.Get(ctx, id)
+}
+
 func (s *Service) update(ctx context.Context, id string, upd map[string]any) error {
 	return s.T.Tx(ctx, func(ctx context.Context) error {
 		res := s.T.Q(ctx).Model(&Member{}).Where("id = ? AND deleted_at IS NULL", id).Updates(upd)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
+	"strings"
 	"time"
 
 	"github.com/shoplet/shoplet/pkg/errs"
@@ -166,7 +167,9 @@ func (s *Builds) Run(ctx context.Context, id string) error {
 		}
 		msg := se.Message
 		for _, f := range se.Fields {
-			msg += "; " + f.Field + ": " + f.Message
+			if !strings.Contains(msg, f.Field+": ") {
+				msg += "; " + f.Field + ": " + f.Message
+			}
 		}
 		return s.progress(ctx, id, map[string]any{"status": Failed, "error": msg})
 	}
@@ -178,6 +181,9 @@ func (s *Builds) Run(ctx context.Context, id string) error {
 		return fail(err)
 	}
 	appID := brand.AppID
+	// A build is downloaded and uploaded by the brand with WeChat's tools
+	// (publishing through the platform generates its own, in platform mode).
+	brand.Mode = ModeOwn
 	_ = s.progress(ctx, id, map[string]any{"done": 1})
 	res, err := Generate(s.Template, brand)
 	if err != nil {
@@ -195,7 +201,7 @@ func (s *Builds) Run(ctx context.Context, id string) error {
 	}
 	_ = s.progress(ctx, id, map[string]any{"done": 3})
 	result := map[string]any{"sha256": res.SHA256, "file_id": file.ID, "zip_bytes": len(res.Zip), "packages": res.Packages,
-		"app_json": json.RawMessage(res.AppJSON), "ext_json": json.RawMessage(res.ExtJSON), "theme": brand.Theme, "app_id": appID}
+		"app_json": json.RawMessage(res.AppJSON), "ext_json": json.RawMessage(res.ExtJSON), "theme": brand.Theme, "app_id": appID, "mode": res.Mode}
 	return s.progress(ctx, id, map[string]any{"status": Succeeded, "done": 4, "result": jsonb.Of(result)})
 }
 
@@ -218,7 +224,20 @@ func (s *Builds) Brand(ctx context.Context) (Brand, error) {
 		return Brand{}, err
 	}
 	tid, _ := tenant.FromContext(ctx)
-	brand := Brand{AppID: appID, Name: name, StoreID: tid, APIBase: s.APIBase, Theme: cfg.Theme, Tabs: cfg.Tabs, Cart: cfg.Cart}
+	var subscribe []string
+	if err := s.T.Tx(ctx, func(ctx context.Context) error {
+		sec, err := s.Settings.Section(ctx, "messages")
+		for _, k := range []string{"paid", "shipped"} {
+			if sec[k] != "" {
+				subscribe = append(subscribe, sec[k])
+			}
+		}
+		return err
+	}); err != nil {
+		return Brand{}, err
+	}
+	brand := Brand{AppID: appID, Name: name, StoreID: tid, APIBase: s.APIBase, Theme: cfg.Theme, Tabs: cfg.Tabs, Cart: cfg.Cart,
+		SubscribeTemplates: subscribe}
 	if len([]rune(brand.Name)) > 30 {
 		brand.Name = string([]rune(brand.Name)[:30])
 	}

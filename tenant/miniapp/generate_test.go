@@ -153,20 +153,125 @@ func TestPackageSizeLimits(t *testing.T) {
 }
 
 func TestBrandValidation(t *testing.T) {
-	cases := map[string]func(*Brand){
-		"app_id":        func(b *Brand) { b.AppID = "wx123" },
-		"theme.primary": func(b *Brand) { b.Theme.Primary = "red" },
-		"tabs[1]":       func(b *Brand) { b.Cart = false; b.Tabs = []string{"home", "cart"} },
-		"tabs":          func(b *Brand) { b.Tabs = []string{"home"} },
-		"name":          func(b *Brand) { b.Name = "" },
+	cases := []struct {
+		name, field string
+		mutate      func(*Brand)
+	}{
+		{"short appid", "app_id", func(b *Brand) { b.AppID = "wx123" }},
+		{"colour name", "theme.primary", func(b *Brand) { b.Theme.Primary = "red" }},
+		{"cart tab without cart", "tabs[1]", func(b *Brand) { b.Cart = false; b.Tabs = []string{"home", "cart"} }},
+		{"one tab", "tabs", func(b *Brand) { b.Tabs = []string{"home"} }},
+		{"no home tab", "tabs", func(b *Brand) { b.Tabs = []string{"user", "cart"} }},
+		{"cart on, no cart tab", "tabs", func(b *Brand) { b.Tabs = []string{"home", "user"} }},
+		{"empty name", "name", func(b *Brand) { b.Name = "" }},
+		{"name on two lines", "name", func(b *Brand) { b.Name = "A\nB" }},
+		{"plain http", "api_base", func(b *Brand) { b.APIBase = "http://shop.example.com" }},
+		{"bare https", "api_base", func(b *Brand) { b.APIBase = "https://" }},
+		{"https with a path", "api_base", func(b *Brand) { b.APIBase = "https://shop.example.com/x?y=1" }},
+		{"not a URL", "api_base", func(b *Brand) { b.APIBase = "shop.example.com" }},
+		{"store id with a path", "store_id", func(b *Brand) { b.StoreID = "../../x" }},
+		{"store id with a query", "store_id", func(b *Brand) { b.StoreID = "a?b=c" }},
+		{"unknown mode", "mode", func(b *Brand) { b.Mode = "dev" }},
+		{"template id", "subscribe_templates[0]", func(b *Brand) { b.SubscribeTemplates = []string{"a b"} }},
 	}
-	for field, mutate := range cases {
+	for _, c := range cases {
 		b := brandA()
-		mutate(&b)
+		c.mutate(&b)
 		_, err := Generate(templates.Storefront(), b)
 		var e *errs.Error
-		if !errorsAs(err, &e) || !hasField(e, field) {
-			t.Errorf("%s: err = %v", field, err)
+		if !errorsAs(err, &e) || !hasField(e, c.field) {
+			t.Errorf("%s: err = %v, want a %s field error", c.name, err, c.field)
+			continue
+		}
+		// The message alone (what the CLI and a failed build show) names the field.
+		if !strings.Contains(e.Message, c.field+": ") {
+			t.Errorf("%s: message %q does not name %s", c.name, e.Message, c.field)
+		}
+	}
+	// Development against this machine is allowed over http.
+	for _, base := range []string{"http://127.0.0.1:8080", "http://localhost:8080/", "https://shop.example.com/"} {
+		b := brandA()
+		b.APIBase = base
+		if _, err := Generate(templates.Storefront(), b); err != nil {
+			t.Errorf("%s refused: %v", base, err)
+		}
+	}
+}
+
+// A brand's name never reaches WXSS, where it could close a comment.
+func TestNameCannotBreakOutOfWXSS(t *testing.T) {
+	b := brandA()
+	b.Name = "A*/page{--primary:#000000}/*"
+	r, err := Generate(templates.Storefront(), b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	css := string(r.Files["styles/theme.wxss"])
+	if strings.Contains(css, "#000000") || strings.Count(css, "*/") != 1 || !strings.Contains(css, "--primary: #E4002B;") {
+		t.Fatalf("theme.wxss: %s", css)
+	}
+}
+
+// TestThemeTravelsInExt: a platform commit uploads ext_json only, over a code
+// template whose theme.wxss is the template's own; the brand's colours must
+// be in ext for the template to apply them at run time.
+func TestThemeTravelsInExt(t *testing.T) {
+	for _, b := range []Brand{brandA(), brandB()} {
+		r, err := Generate(templates.Storefront(), b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ext struct {
+			Ext struct {
+				Theme     map[string]string `json:"theme"`
+				Subscribe []string          `json:"subscribe"`
+			} `json:"ext"`
+		}
+		if err := json.Unmarshal(r.ExtJSON, &ext); err != nil {
+			t.Fatal(err)
+		}
+		if ext.Ext.Theme["primary"] != b.Theme.Primary || ext.Ext.Theme["background"] != b.Theme.Background || ext.Ext.Theme["onPrimary"] == "" {
+			t.Errorf("%s: theme in ext = %v", b.Name, ext.Ext.Theme)
+		}
+		if ext.Ext.Subscribe == nil {
+			t.Errorf("%s: no subscribe list in ext", b.Name)
+		}
+	}
+	b := brandA()
+	b.SubscribeTemplates = []string{"tpl-paid", "tpl-shipped"}
+	r, _ := Generate(templates.Storefront(), b)
+	if !strings.Contains(string(r.ExtJSON), `"tpl-paid"`) {
+		t.Errorf("subscribe templates not in ext: %s", r.ExtJSON)
+	}
+}
+
+// TestModes: a platform package carries ext.json; a package for the brand's
+// own upload (where ext.json is ignored) carries its binding in the code, and
+// each says which it is.
+func TestModes(t *testing.T) {
+	plat, err := Generate(templates.Storefront(), brandA())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if plat.Mode != ModePlatform || plat.Files["ext.json"] == nil || !strings.Contains(string(plat.Files["project.config.json"]), "platform mode") {
+		t.Errorf("platform package: mode %q, ext.json %v", plat.Mode, plat.Files["ext.json"] != nil)
+	}
+	if !strings.Contains(string(plat.Files["utils/config.js"]), "module.exports = null") {
+		t.Errorf("platform package has a baked binding: %s", plat.Files["utils/config.js"])
+	}
+	b := brandB()
+	b.Mode = ModeOwn
+	own, err := Generate(templates.Storefront(), b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := string(own.Files["utils/config.js"])
+	if own.Mode != ModeOwn || own.Files["ext.json"] != nil || !strings.Contains(string(own.Files["project.config.json"]), "own-upload mode") {
+		t.Errorf("own package: mode %q, ext.json %v", own.Mode, own.Files["ext.json"] != nil)
+	}
+	for _, want := range []string{`"storeId": "store-b"`, `"apiBase": "https://shop.example.com"`, `"primary": "#1677FF"`, `"mode": "own"`} {
+		if !strings.Contains(cfg, want) {
+			t.Errorf("utils/config.js lacks %s: %s", want, cfg)
 		}
 	}
 }

@@ -386,7 +386,7 @@ func (s *Service) do(ctx context.Context, p *Publish, step string) (map[string]a
 			"user_version": p.Version, "user_desc": p.Description}, nil)
 		return map[string]any{"ext_sha256": res.SHA256}, err
 	case StepTrialQR:
-		img, err := w.CallRaw(ctx, "GET", "/wxa/get_qrcode", url.Values{"path": {"pages/home/index"}}, nil, nil)
+		img, err := w.CallRaw(ctx, "GET", "/wxa/get_qrcode", url.Values{"path": {miniapp.PageHome}}, nil, nil)
 		if err != nil {
 			return nil, err
 		}
@@ -416,7 +416,7 @@ func (s *Service) do(ctx context.Context, p *Publish, step string) (map[string]a
 		if len(cats.List) == 0 {
 			return nil, &thirdparty.WxError{Code: 86002, Msg: "no category set"}
 		}
-		item := map[string]any{"address": "pages/home/index", "tag": "商城 购物", "title": "首页"}
+		item := map[string]any{"address": miniapp.PageHome, "tag": "商城 购物", "title": "首页"}
 		if len(pages.List) > 0 {
 			item["address"] = pages.List[0]
 		}

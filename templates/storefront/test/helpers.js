@@ -7,7 +7,8 @@ const simulate = require('miniprogram-simulate')
 const root = path.join(__dirname, '..')
 
 // The brand binding a generated ext.json carries.
-const ext = { storeId: 'store-1', apiBase: 'https://shop.example.com', name: 'Brand A', policyVersion: '2026-11', features: {} }
+const ext = { storeId: 'store-1', apiBase: 'https://shop.example.com', name: 'Brand A', policyVersion: '2026-11', features: {},
+  theme: { primary: '#E4002B', onPrimary: '#ffffff', background: '#FFF8F0' }, subscribe: ['tpl-paid', 'tpl-shipped'] }
 global.wx = global.wx || {}
 
 // miniprogram-simulate's wx stub keeps nothing; the pages rely on storage.
@@ -45,12 +46,23 @@ function mockAPI(routes) {
     setTimeout(() => {
       if (!key) return opts.success({ statusCode: 404, data: { error: { code: 'not_found', message: 'no route' } } })
       const body = typeof routes[key] === 'function' ? routes[key](opts) : routes[key]
+      // fail(errMsg): the network failed; reply(status, body): an error answer.
+      if (body && body.__fail) return opts.fail({ errMsg: body.__fail })
+      if (body && body.__status) return opts.success({ statusCode: body.__status, data: body.body })
       opts.success({ statusCode: 200, data: body })
     }, 0)
   })
   return calls
 }
 
+// waitFor polls until check() is true (a loaded machine is slow), at most 2 s.
+async function waitFor(check) {
+  for (let i = 0; i < 200 && !check(); i++) await simulate.sleep(10)
+}
+
+const fail = (errMsg) => ({ __fail: errMsg })
+const reply = (status, body) => ({ __status: status, body })
+
 const fixture = (name) => JSON.parse(JSON.stringify(require('./fixtures/' + name + '.json')))
 
-module.exports = { load, mount, mockAPI, fixture, simulate, ext }
+module.exports = { load, mount, mockAPI, fixture, simulate, ext, fail, reply, root, waitFor }

@@ -1,4 +1,4 @@
-const { mount, mockAPI, fixture, simulate } = require('./helpers')
+const { mount, mockAPI, fixture, simulate, waitFor } = require('./helpers')
 
 beforeEach(() => {
   jest.resetModules()
@@ -9,7 +9,7 @@ beforeEach(() => {
 test('home lists the store\'s products from the shop API and searches', async () => {
   const calls = mockAPI({ 'GET /products': fixture('products') })
   const page = mount('pages/home/index')
-  await simulate.sleep(10)
+  await waitFor(() => page.data.items.length)
   expect(page.data.items.map((p) => p.title)).toEqual(['Linen shirt', 'Logo tee'])
   // Rendered through product-card and price: title and yuan from int fen.
   expect(page.dom.textContent).toContain('Linen shirt')
@@ -18,7 +18,7 @@ test('home lists the store\'s products from the shop API and searches', async ()
   expect(calls[0].path).toBe('/products')
   expect(calls[0].header.Authorization).toBe('Bearer shop-token-1')
   page.instance.search({ detail: { value: 'linen' } })
-  await simulate.sleep(10)
+  await waitFor(() => calls.filter((c) => c.path === '/products').length > 1)
   expect(calls.filter((c) => c.path === '/products')[1].query).toContain('q=linen')
 })
 
@@ -52,29 +52,70 @@ test('product detail picks a SKU by spec, shows stock, and adds to cart', async 
   expect(share.path).toContain('/pkg-goods/detail/index?id=' + product.id)
 })
 
-test('checkout sends one idempotency key and opens wx.requestPayment with the server\'s parameters', async () => {
+test('checkout shows the order, uses the default address, asks to subscribe, and pays with the server\'s parameters', async () => {
   const payment = { appId: 'wx0123456789abcdef', timeStamp: '1795318632', nonceStr: 'n', package: 'prepay_id=wx1', signType: 'RSA', paySign: 'sig' }
+  const product = fixture('product')
   const calls = mockAPI({
-    'POST /addresses': { id: 'addr-1' },
+    'GET /products/': product,
+    'GET /addresses': fixture('addresses'),
     'POST /checkout': { order: { id: 'order-1', order_no: '2611220000000001' }, created: true, payment }
   })
-  jest.spyOn(wx, 'chooseAddress').mockImplementation((o) => o.success({ userName: '李雷', telNumber: '13800138000', provinceName: '上海市',
-    cityName: '上海市', countyName: '静安区', detailInfo: '南京西路 1 号', postalCode: '200040' }))
+  const chosen = jest.spyOn(wx, 'chooseAddress').mockImplementation(() => { throw new Error('a saved address exists: no import') })
+  const asked = []
+  wx.requestSubscribeMessage = (o) => { asked.push(o.tmplIds); o.success({}) }
   const paid = []
   jest.spyOn(wx, 'requestPayment').mockImplementation((o) => { paid.push(o); o.success() })
   const redirects = []
   jest.spyOn(wx, 'redirectTo').mockImplementation((o) => redirects.push(o.url))
   const page = mount('pkg-order/confirm/index')
-  page.instance.onLoad({ sku: 'sku-1', qty: '2' })
-  await page.instance.chooseAddress()
+  await page.instance.onLoad({ sku: product.skus[0].id, qty: '2', product: product.id })
+  await simulate.sleep(0)
+  // The shopper sees what they pay for: line, price, quantity, shipping, total, address.
+  const text = page.dom.textContent
+  expect(text).toContain('Linen shirt')
+  expect(text).toContain('× 2')
+  expect(text).toContain('免运费')
+  expect(page.querySelector('.total').querySelector('.price').dom.textContent).toBe('¥258.00')
+  expect(page.data.addressId).toBe(fixture('addresses').items[0].id)
+  expect(text).toContain('南京西路 1 号')
+  page.instance.remark({ detail: { value: ' 请用纸箱 ' } })
   await page.instance.submit()
+  expect(chosen).not.toHaveBeenCalled()
+  expect(asked).toEqual([['tpl-paid', 'tpl-shipped']])
   const co = calls.find((c) => c.path === '/checkout')
-  expect(co.data.items).toEqual([{ sku_id: 'sku-1', quantity: 2 }])
-  expect(co.data.address_id).toBe('addr-1')
+  expect(co.data.items).toEqual([{ sku_id: product.skus[0].id, quantity: 2 }])
+  expect(co.data.address_id).toBe(fixture('addresses').items[0].id)
+  expect(co.data.remark).toBe('请用纸箱')
   expect(co.data.idempotency_key).toMatch(/^co-/)
   expect(paid[0].package).toBe('prepay_id=wx1')
   expect(paid[0].paySign).toBe('sig')
   expect(redirects).toEqual(['/pkg-order/result/index?id=order-1&ok=1'])
+  expect(calls.filter((c) => c.method === 'POST' && c.path === '/addresses')).toEqual([])
+})
+
+test('checkout imports a WeChat address once, as the default, when the shopper has none', async () => {
+  const calls = mockAPI({
+    'GET /cart': { items: [{ sku_id: 'sku-1', title: 'Logo tee', spec: {}, price: 9900, quantity: 1, available: true }] },
+    'GET /addresses': { items: [] },
+    'POST /addresses': (o) => Object.assign({ id: 'addr-new' }, o.data)
+  })
+  jest.spyOn(wx, 'chooseAddress').mockImplementation((o) => o.success({ userName: '李雷', telNumber: '13800138000', provinceName: '上海市',
+    cityName: '上海市', countyName: '静安区', detailInfo: '南京西路 1 号', postalCode: '200040' }))
+  const page = mount('pkg-order/confirm/index')
+  await page.instance.onLoad({ from: 'cart' })
+  await simulate.sleep(0)
+  expect(page.dom.textContent).toContain('从微信导入收货地址')
+  await page.instance.pickAddress()
+  const post = calls.filter((c) => c.method === 'POST' && c.path === '/addresses')
+  expect(post.length).toBe(1)
+  expect(post[0].data.is_default).toBe(true)
+  expect(page.data.addressId).toBe('addr-new')
+  // Now there is a saved address: a tap opens the address book, no new import.
+  const navs = []
+  jest.spyOn(wx, 'navigateTo').mockImplementation((o) => navs.push(o.url))
+  await page.instance.pickAddress()
+  expect(navs).toEqual(['/pkg-order/addresses/index?select=1'])
+  expect(wx.chooseAddress).toHaveBeenCalledTimes(1)
 })
 
 test('agreeing to the privacy guide records the policy version', async () => {
@@ -111,7 +152,7 @@ test('home shows banners from products with pictures and category entries that o
   const navs = []
   jest.spyOn(wx, 'navigateTo').mockImplementation((o) => navs.push(o.url))
   const page = mount('pages/home/index')
-  await simulate.sleep(10)
+  await waitFor(() => page.data.banners.length && page.data.categories.length)
   const products = fixture('products')
   expect(page.data.banners).toEqual([{ id: products.items[0].id, title: products.items[0].title,
     image: 'https://shop.example.com/api/shop/v1/stores/store-1/images/' + products.items[0].cover }])
@@ -169,7 +210,7 @@ test('user centre edits the profile and manages addresses', async () => {
     'DELETE /addresses/': {} })
   wx.setStorageSync('shoplet.consent', '2026-11')
   const page = mount('pages/user/index')
-  await simulate.sleep(10)
+  await waitFor(() => page.data.member)
   await page.instance.saveNickname({ detail: { value: ' 小明 ' } })
   expect(calls.find((c) => c.method === 'PATCH').data).toEqual({ nickname: '小明' })
   expect(page.data.nickname).toBe('小明')

@@ -38,7 +38,10 @@ function displayLabel(scene) {
   return scene.indexOf('s=') === 0 ? scene.slice(2) : ''
 }
 
+const page = require('../../behaviors/page')
+
 Component({
+  behaviors: [page],
   methods: {
     onLoad(query) {
       const label = displayLabel(query && query.scene)

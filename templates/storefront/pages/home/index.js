@@ -1,7 +1,11 @@
 const api = require('../../utils/api')
+const page = require('../../behaviors/page')
+const { sharePath } = require('../../utils/share')
+const { binding } = require('../../utils/ext')
 
 Component({
-  data: { items: [], next: '', q: '', loading: false, error: '', banners: [], categories: [] },
+  behaviors: [page],
+  data: { items: [], next: '', q: '', loading: true, error: '', banners: [], categories: [] },
   lifetimes: { attached() { this.load(); this.loadCategories() } },
   methods: {
     onLoad() {},
@@ -31,6 +35,9 @@ Component({
     open(e) { wx.navigateTo({ url: '/pkg-goods/detail/index?id=' + e.detail.id }) },
     openBanner(e) { wx.navigateTo({ url: '/pkg-goods/detail/index?id=' + e.currentTarget.dataset.id }) },
     openCategory(e) { wx.navigateTo({ url: '/pkg-goods/category/index?id=' + e.currentTarget.dataset.id }) },
-    onPullDownRefresh() { this.load(false).then(() => wx.stopPullDownRefresh()) }
+    retry() { this.loadCategories(); return this.load(false) },
+    onPullDownRefresh() { this.load(false).then(() => wx.stopPullDownRefresh()) },
+    onShareAppMessage() { return { title: binding().name, path: sharePath('/pages/home/index') } },
+    onShareTimeline() { return { title: binding().name, query: sharePath('').replace(/^\?/, '') } }
   }
 })

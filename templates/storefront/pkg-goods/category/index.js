@@ -1,4 +1,5 @@
 const api = require('../../utils/api')
+const page = require('../../behaviors/page')
 
 // flatten lists a category tree depth-first with its level, for the sidebar.
 function flatten(list, level, out) {
@@ -10,21 +11,27 @@ function flatten(list, level, out) {
 }
 
 Component({
-  data: { categories: [], current: '', items: [], next: '', loading: false },
+  behaviors: [page],
+  data: { categories: [], current: '', items: [], next: '', loading: true, error: '', wanted: '' },
   methods: {
     onLoad(query) {
+      this.setData({ wanted: (query && query.id) || '' })
+      return this.load()
+    },
+    load() {
+      this.setData({ loading: true, error: '' })
       return api.categories().then((page) => {
         const categories = flatten(page.items, 0, [])
-        const current = (query && query.id) || (categories[0] && categories[0].id) || ''
+        const current = this.data.current || this.data.wanted || (categories[0] && categories[0].id) || ''
         this.setData({ categories })
         return this.select(current)
-      })
+      }, (err) => this.setData({ loading: false, error: err.message }))
     },
     select(id) {
-      this.setData({ current: id, items: [], next: '', loading: true })
+      this.setData({ current: id, items: [], next: '', loading: true, error: '' })
       return api.products('?limit=20&category_id=' + encodeURIComponent(id)).then((page) => {
         this.setData({ items: page.items, next: page.next_cursor, loading: false })
-      }, () => this.setData({ loading: false }))
+      }, (err) => this.setData({ loading: false, error: err.message }))
     },
     tap(e) { return this.select(e.currentTarget.dataset.id) },
     more() {
