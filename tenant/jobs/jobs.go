@@ -14,6 +14,7 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 	"github.com/shoplet/shoplet/pkg/ids"
+	"github.com/shoplet/shoplet/pkg/kv"
 	"github.com/shoplet/shoplet/pkg/mail"
 	"github.com/shoplet/shoplet/tenant"
 )
@@ -34,15 +35,35 @@ type envelope struct {
 type Queue struct {
 	Client *asynq.Client
 	Name   string // asynq queue name
+	rdb    redis.UniversalClient
+	mark   string // a key in the slot of the queue's keys
 }
 
-// NewQueue opens a client on the Redis described by opts.
-func NewQueue(opts *redis.Options, name string) *Queue {
-	return &Queue{Client: asynq.NewClient(redisOpt(opts)), Name: name}
+// NewQueue opens a client on the Redis of conn; prefix namespaces the marker
+// key Enqueue writes on a replicated Redis.
+func NewQueue(conn *kv.Conn, name, prefix string) *Queue {
+	return &Queue{Client: asynq.NewClient(RedisOpt(conn.Options)), Name: name, rdb: conn.Client,
+		mark: prefix + "enqueued:{" + name + "}"}
 }
 
-func redisOpt(o *redis.Options) asynq.RedisClientOpt {
-	return asynq.RedisClientOpt{Addr: o.Addr, Username: o.Username, Password: o.Password, DB: o.DB, TLSConfig: o.TLSConfig}
+// RedisOpt is asynq's description of the Redis o describes: one server, a
+// cluster or Sentinel. asynq's keys carry the queue name as hash tag, so a
+// queue lives in one slot of a cluster.
+func RedisOpt(o kv.Options) asynq.RedisConnOpt {
+	switch {
+	case o.Cluster != nil:
+		c := o.Cluster
+		return asynq.RedisClusterClientOpt{Addrs: c.Addrs, MaxRedirects: c.MaxRedirects, Username: c.Username, Password: c.Password,
+			DialTimeout: c.DialTimeout, ReadTimeout: c.ReadTimeout, WriteTimeout: c.WriteTimeout, TLSConfig: c.TLSConfig}
+	case o.Sentinel != nil:
+		s := o.Sentinel
+		return asynq.RedisFailoverClientOpt{MasterName: s.MasterName, SentinelAddrs: s.SentinelAddrs, SentinelUsername: s.SentinelUsername,
+			SentinelPassword: s.SentinelPassword, Username: s.Username, Password: s.Password, DB: s.DB, DialTimeout: s.DialTimeout,
+			ReadTimeout: s.ReadTimeout, WriteTimeout: s.WriteTimeout, TLSConfig: s.TLSConfig}
+	default:
+		c := o.Single
+		return asynq.RedisClientOpt{Addr: c.Addr, Username: c.Username, Password: c.Password, DB: c.DB, TLSConfig: c.TLSConfig}
+	}
 }
 
 // Enqueue schedules typ with payload for the tenant in ctx.
@@ -60,7 +81,17 @@ func (q *Queue) Enqueue(ctx context.Context, typ string, payload any, opts ...as
 		return nil, err
 	}
 	opts = append([]asynq.Option{asynq.Queue(q.Name), asynq.MaxRetry(10), asynq.Timeout(2 * time.Minute)}, opts...)
-	return q.Client.EnqueueContext(ctx, asynq.NewTask(typ, b), opts...)
+	info, err := q.Client.EnqueueContext(ctx, asynq.NewTask(typ, b), opts...)
+	if err != nil {
+		return nil, err
+	}
+	// With replicas (cluster, Sentinel), a task counts as enqueued once a
+	// replica has it: a master that fails right after acknowledging it must
+	// not take it along. Without replicas this does nothing.
+	if err := kv.Replicated(ctx, q.rdb, q.mark); err != nil {
+		return nil, fmt.Errorf("enqueued task %s not confirmed by a replica: %w", info.ID, err)
+	}
+	return info, nil
 }
 
 // Close closes the client.
@@ -116,8 +147,8 @@ type Worker struct{ srv *asynq.Server }
 
 // NewWorker builds a worker on queue name. Poll intervals are short so a
 // development machine sees jobs run promptly.
-func NewWorker(opts *redis.Options, name string, concurrency int, log *slog.Logger) *Worker {
-	srv := asynq.NewServer(redisOpt(opts), asynq.Config{
+func NewWorker(opts kv.Options, name string, concurrency int, log *slog.Logger) *Worker {
+	srv := asynq.NewServer(RedisOpt(opts), asynq.Config{
 		Concurrency:              concurrency,
 		Queues:                   map[string]int{name: 1},
 		TaskCheckInterval:        200 * time.Millisecond,
