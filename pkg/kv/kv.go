@@ -5,7 +5,9 @@ package kv
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/url"
 	"strings"
@@ -128,15 +130,70 @@ func splitMulti(raw, scheme, defaultPort string) (user *url.Userinfo, hosts []st
 }
 
 // NewClient builds the client the options describe.
+//
+// A cluster client reloads the cluster's layout when a command fails on a
+// connection error: go-redis otherwise keeps sending a dead master's slots to
+// it until its periodic reload (60 s by default), long after a replica took
+// over (a few seconds with cluster-node-timeout 2000).
 func (o Options) NewClient() redis.UniversalClient {
 	switch {
 	case o.Cluster != nil:
-		return redis.NewClusterClient(o.Cluster)
+		opt := *o.Cluster
+		if opt.ClusterStateReloadInterval == 0 {
+			opt.ClusterStateReloadInterval = 10 * time.Second
+		}
+		cc := redis.NewClusterClient(&opt)
+		cc.AddHook(reloadOnConnError{cc})
+		return cc
 	case o.Sentinel != nil:
 		return redis.NewFailoverClient(o.Sentinel)
 	default:
 		return redis.NewClient(o.Single)
 	}
+}
+
+// MakeRedisClient makes o an asynq.RedisConnOpt: asynq's own clients are
+// built like the application's (asynq's RedisClusterClientOpt would build one
+// without the reload on connection errors, blind to a failover for a minute).
+func (o Options) MakeRedisClient() any { return o.NewClient() }
+
+// reloadOnConnError asks a cluster client to reload the layout after a
+// command or pipeline fails to reach its node.
+type reloadOnConnError struct{ cc *redis.ClusterClient }
+
+func (h reloadOnConnError) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (h reloadOnConnError) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		err := next(ctx, cmd)
+		h.check(err)
+		return err
+	}
+}
+
+func (h reloadOnConnError) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		err := next(ctx, cmds)
+		h.check(err)
+		return err
+	}
+}
+
+func (h reloadOnConnError) check(err error) {
+	if connError(err) {
+		h.cc.ReloadState(context.Background()) // in the background, at most every 200 ms
+	}
+}
+
+// connError reports whether err says a node could not be reached or is
+// failing over, rather than that the command itself failed.
+func connError(err error) bool {
+	if err == nil || errors.Is(err, redis.Nil) {
+		return false
+	}
+	var ne net.Error
+	return errors.As(err, &ne) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		strings.HasPrefix(err.Error(), "CLUSTERDOWN") || strings.HasPrefix(err.Error(), "TRYAGAIN")
 }
 
 // String names the servers, without credentials.

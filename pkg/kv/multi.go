@@ -43,8 +43,7 @@ func MGet(ctx context.Context, rdb redis.UniversalClient, keys ...string) ([]any
 }
 
 // replicaWait is how long a write that must survive a failover waits for a
-// replica's acknowledgement. A master without a connected replica costs each
-// such write this much, and nothing can fail over to keep it anyway.
+// replica's acknowledgement (a replica that is connected but lagging).
 const replicaWait = 500 * time.Millisecond
 
 // Revoke deletes keys whose survival would be a security fault (sessions), and
@@ -58,18 +57,14 @@ func Revoke(ctx context.Context, rdb redis.UniversalClient, keys ...string) erro
 		return nil
 	}
 	if cc, ok := rdb.(*redis.ClusterClient); ok {
+		// One DEL per key: one master holds many slots.
 		return perMaster(ctx, cc, keys, func(pipe redis.Pipeliner, k string) { pipe.Del(ctx, k) })
 	}
 	c, ok := rdb.(*redis.Client)
 	if !ok || !failover(c) {
 		return rdb.Del(ctx, keys...).Err()
 	}
-	// One connection: WAIT counts this connection's writes.
-	pipe := c.Pipeline()
-	pipe.Del(ctx, keys...)
-	pipe.Do(ctx, "WAIT", 1, replicaWait.Milliseconds())
-	_, err := pipe.Exec(ctx)
-	return err
+	return replicated(ctx, c, func(pipe redis.Pipeliner) { pipe.Del(ctx, keys...) })
 }
 
 // Replicated returns once a replica of the master that holds key's hash slot
@@ -87,21 +82,41 @@ func Replicated(ctx context.Context, rdb redis.UniversalClient, key string) erro
 	if !ok || !failover(c) {
 		return nil
 	}
-	pipe := c.Pipeline()
-	mark(pipe, key)
-	pipe.Do(ctx, "WAIT", 1, replicaWait.Milliseconds())
-	_, err := pipe.Exec(ctx)
-	return err
+	return replicated(ctx, c, func(pipe redis.Pipeliner) { mark(pipe, key) })
 }
 
 // failover reports whether c is go-redis's Sentinel-backed client.
 func failover(c *redis.Client) bool { return c.Options().Addr == "FailoverClient" }
 
-// perMaster runs write(k) for every key on the master of its slot, one
-// pipeline on one connection per master, followed by WAIT for one replica.
-// Keys go one command each (one master holds many slots). A stale view of the
-// cluster (a failover under way) fails the call and reloads the view, so the
-// caller's retry goes to the new master.
+// replicated runs write on one connection to the master c, then, if the
+// master has a connected replica, WAITs for one to acknowledge it (WAIT counts
+// the writes of its own connection). A master without replicas (its replica
+// just took over from a failed master) costs no wait: there is nothing that
+// could fail over to keep the write anyway.
+func replicated(ctx context.Context, c *redis.Client, write func(redis.Pipeliner)) error {
+	conn := c.Conn()
+	defer conn.Close()
+	var role *redis.Cmd
+	if _, err := conn.Pipelined(ctx, func(pipe redis.Pipeliner) error {
+		write(pipe)
+		role = pipe.Do(ctx, "ROLE")
+		return nil
+	}); err != nil {
+		return err
+	}
+	// ROLE of a master: ["master", offset, [[ip, port, offset], ...]].
+	if r, _ := role.Slice(); len(r) < 3 {
+		return fmt.Errorf("redis ROLE answered %v", r)
+	} else if reps, _ := r[2].([]any); r[0] != "master" || len(reps) == 0 {
+		return nil
+	}
+	return conn.Do(ctx, "WAIT", 1, replicaWait.Milliseconds()).Err()
+}
+
+// perMaster runs write(k) for every key on the master of its slot, through
+// replicated, the masters in parallel. A stale view of the cluster (a failover
+// under way) fails the call and reloads the view, so the caller's retry goes
+// to the new master.
 func perMaster(ctx context.Context, cc *redis.ClusterClient, keys []string, write func(redis.Pipeliner, string)) error {
 	byMaster := map[string][]string{}
 	clients := map[string]*redis.Client{}
@@ -117,16 +132,15 @@ func perMaster(ctx context.Context, cc *redis.ClusterClient, keys []string, writ
 	errc := make(chan error, len(byMaster))
 	for addr, ks := range byMaster {
 		go func() {
-			pipe := clients[addr].Pipeline()
-			for _, k := range ks {
-				write(pipe, k)
+			err := replicated(ctx, clients[addr], func(pipe redis.Pipeliner) {
+				for _, k := range ks {
+					write(pipe, k)
+				}
+			})
+			if err != nil {
+				err = fmt.Errorf("redis master %s: %w", addr, err)
 			}
-			pipe.Do(ctx, "WAIT", 1, replicaWait.Milliseconds())
-			if _, err := pipe.Exec(ctx); err != nil {
-				errc <- fmt.Errorf("redis master %s: %w", addr, err)
-				return
-			}
-			errc <- nil
+			errc <- err
 		}()
 	}
 	var first error
@@ -135,7 +149,7 @@ func perMaster(ctx context.Context, cc *redis.ClusterClient, keys []string, writ
 			first = err
 		}
 	}
-	if first != nil {
+	if connError(first) { // node clients: the cluster client's hook does not see them
 		cc.ReloadState(context.WithoutCancel(ctx))
 	}
 	return first

@@ -217,7 +217,7 @@ func (n *Near) publish(ctx context.Context, msg string) (int64, error) {
 		return 0, err
 	}
 	r, err := m.Publish(ctx, n.channel, msg).Result()
-	if err != nil {
+	if connError(err) { // m is a node's client: the cluster client's hook does not see it
 		cc.ReloadState(context.WithoutCancel(ctx))
 	}
 	return r, err
@@ -236,6 +236,9 @@ func (n *Near) Run(ctx context.Context) {
 		stop()
 		n.live.Store(false)
 		n.flush()
+		if cc, ok := n.rdb.(*redis.ClusterClient); ok && ctx.Err() == nil {
+			cc.ReloadState(ctx) // the channel's master may have failed over
+		}
 		_ = ps.Close()
 		select {
 		case <-ctx.Done():

@@ -8,7 +8,6 @@ import (
 
 	"github.com/hibiken/asynq"
 	"github.com/shoplet/shoplet/tenant/api"
-	"github.com/shoplet/shoplet/tenant/jobs"
 	"github.com/shoplet/shoplet/tenant/onboard"
 	"github.com/shoplet/shoplet/tenant/publish"
 )
@@ -68,7 +67,7 @@ func (a *App) wirePublish() {
 // jobStats reads the queue through asynq's inspector (one, opened on first use).
 func (a *App) jobStats(ctx context.Context) (api.QueueStats, error) {
 	a.inspectorOnce.Do(func() {
-		a.inspector = asynq.NewInspector(jobs.RedisOpt(a.Redis.Options))
+		a.inspector = asynq.NewInspector(a.Redis.Options)
 	})
 	q, err := a.inspector.GetQueueInfo(a.Cfg.Queue)
 	if errors.Is(err, asynq.ErrQueueNotFound) {

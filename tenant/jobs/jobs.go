@@ -42,28 +42,8 @@ type Queue struct {
 // NewQueue opens a client on the Redis of conn; prefix namespaces the marker
 // key Enqueue writes on a replicated Redis.
 func NewQueue(conn *kv.Conn, name, prefix string) *Queue {
-	return &Queue{Client: asynq.NewClient(RedisOpt(conn.Options)), Name: name, rdb: conn.Client,
+	return &Queue{Client: asynq.NewClient(conn.Options), Name: name, rdb: conn.Client,
 		mark: prefix + "enqueued:{" + name + "}"}
-}
-
-// RedisOpt is asynq's description of the Redis o describes: one server, a
-// cluster or Sentinel. asynq's keys carry the queue name as hash tag, so a
-// queue lives in one slot of a cluster.
-func RedisOpt(o kv.Options) asynq.RedisConnOpt {
-	switch {
-	case o.Cluster != nil:
-		c := o.Cluster
-		return asynq.RedisClusterClientOpt{Addrs: c.Addrs, MaxRedirects: c.MaxRedirects, Username: c.Username, Password: c.Password,
-			DialTimeout: c.DialTimeout, ReadTimeout: c.ReadTimeout, WriteTimeout: c.WriteTimeout, TLSConfig: c.TLSConfig}
-	case o.Sentinel != nil:
-		s := o.Sentinel
-		return asynq.RedisFailoverClientOpt{MasterName: s.MasterName, SentinelAddrs: s.SentinelAddrs, SentinelUsername: s.SentinelUsername,
-			SentinelPassword: s.SentinelPassword, Username: s.Username, Password: s.Password, DB: s.DB, DialTimeout: s.DialTimeout,
-			ReadTimeout: s.ReadTimeout, WriteTimeout: s.WriteTimeout, TLSConfig: s.TLSConfig}
-	default:
-		c := o.Single
-		return asynq.RedisClientOpt{Addr: c.Addr, Username: c.Username, Password: c.Password, DB: c.DB, TLSConfig: c.TLSConfig}
-	}
 }
 
 // Enqueue schedules typ with payload for the tenant in ctx.
@@ -148,7 +128,7 @@ type Worker struct{ srv *asynq.Server }
 // NewWorker builds a worker on queue name. Poll intervals are short so a
 // development machine sees jobs run promptly.
 func NewWorker(opts kv.Options, name string, concurrency int, log *slog.Logger) *Worker {
-	srv := asynq.NewServer(RedisOpt(opts), asynq.Config{
+	srv := asynq.NewServer(opts, asynq.Config{
 		Concurrency:              concurrency,
 		Queues:                   map[string]int{name: 1},
 		TaskCheckInterval:        200 * time.Millisecond,
