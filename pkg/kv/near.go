@@ -108,7 +108,7 @@ func (n *Near) MGet(ctx context.Context, keys ...string) ([]any, error) {
 
 // MGetFresh is MGet of keys together with fresh keys, which are read from
 // Redis every time and never copied: values whose writers do not call
-// Invalidate. Both go in one MGET, so a request that needs a fresh value
+// Invalidate. Both go in one read (one MGET; on a cluster one pipeline), so a request that needs a fresh value
 // pays one round trip for everything.
 func (n *Near) MGetFresh(ctx context.Context, keys, fresh []string) (vals, freshVals []any, err error) {
 	if len(fresh) == 0 {
@@ -129,7 +129,7 @@ func (n *Near) fetch(ctx context.Context, keys, fresh []string) ([]any, error) {
 	gen := n.gen
 	n.mu.Unlock()
 	at := time.Now()
-	vals, err := n.rdb.MGet(ctx, keys...).Result()
+	vals, err := MGet(ctx, n.rdb, keys...)
 	if err != nil {
 		return nil, err
 	}
@@ -178,7 +178,7 @@ func (n *Near) Invalidate(ctx context.Context, keys ...string) error {
 	}
 	n.drop(keys)
 	id := ids.Token(12)
-	receivers, err := n.rdb.Publish(ctx, n.channel, id+"\n"+strings.Join(keys, "\n")).Result()
+	receivers, err := n.publish(ctx, id+"\n"+strings.Join(keys, "\n"))
 	if err != nil {
 		return err
 	}
@@ -203,6 +203,26 @@ func (n *Near) Invalidate(ctx context.Context, keys ...string) error {
 	return nil
 }
 
+// publish sends msg and returns how many instances will confirm it. On a
+// cluster, PUBLISH reaches subscribers on every node but counts only those on
+// the node it was sent to; every instance subscribes on the master of the
+// channel's slot (go-redis picks it so), so the message is sent there too.
+func (n *Near) publish(ctx context.Context, msg string) (int64, error) {
+	cc, ok := n.rdb.(*redis.ClusterClient)
+	if !ok {
+		return n.rdb.Publish(ctx, n.channel, msg).Result()
+	}
+	m, err := cc.MasterForKey(ctx, n.channel)
+	if err != nil {
+		return 0, err
+	}
+	r, err := m.Publish(ctx, n.channel, msg).Result()
+	if connError(err) { // m is a node's client: the cluster client's hook does not see it
+		cc.ReloadState(context.WithoutCancel(ctx))
+	}
+	return r, err
+}
+
 // Run keeps the subscription that carries invalidations until ctx ends.
 // Copies are served only while it is up; each (re)subscription starts from an
 // empty cache, since messages sent while it was down are lost.
@@ -216,6 +236,9 @@ func (n *Near) Run(ctx context.Context) {
 		stop()
 		n.live.Store(false)
 		n.flush()
+		if cc, ok := n.rdb.(*redis.ClusterClient); ok && ctx.Err() == nil {
+			cc.ReloadState(ctx) // the channel's master may have failed over
+		}
 		_ = ps.Close()
 		select {
 		case <-ctx.Done():

@@ -17,7 +17,7 @@ import (
 
 // testRedis is the real Redis of SHOPLET_TEST_REDIS_URL, or an in-process
 // one when none is configured (never in CI, which requires the real one).
-func testRedis(t *testing.T) (rdb *redis.Client, real bool) {
+func testRedis(t *testing.T) (rdb redis.UniversalClient, real bool) {
 	t.Helper()
 	u := os.Getenv("SHOPLET_TEST_REDIS_URL")
 	if u == "" {
@@ -28,18 +28,45 @@ func testRedis(t *testing.T) (rdb *redis.Client, real bool) {
 	} else {
 		real = true
 	}
-	o, err := redis.ParseURL(u)
+	c, err := Open(context.Background(), u)
 	if err != nil {
 		t.Fatal(err)
 	}
-	rdb = redis.NewClient(o)
-	t.Cleanup(func() { rdb.Close() })
-	return rdb, real
+	t.Cleanup(func() { c.Close() })
+	return c.Client, real
+}
+
+// onEveryNode runs f on rdb, or on each node of a cluster (masters only, or
+// replicas too).
+func onEveryNode(t *testing.T, rdb redis.UniversalClient, mastersOnly bool, f func(redis.UniversalClient)) {
+	t.Helper()
+	cc, ok := rdb.(*redis.ClusterClient)
+	if !ok {
+		f(rdb)
+		return
+	}
+	each := cc.ForEachShard
+	if mastersOnly {
+		each = cc.ForEachMaster
+	}
+	var mu sync.Mutex
+	var nodes []*redis.Client
+	if err := each(context.Background(), func(_ context.Context, c *redis.Client) error {
+		mu.Lock()
+		defer mu.Unlock()
+		nodes = append(nodes, c)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range nodes { // here, so that f may call t.Fatal
+		f(c)
+	}
 }
 
 // instances starts n Nears (as n server instances would) on one Redis and
 // prefix, and waits until all are subscribed.
-func instances(t *testing.T, rdb *redis.Client, prefix string, n int, maxAge time.Duration) []*Near {
+func instances(t *testing.T, rdb redis.UniversalClient, prefix string, n int, maxAge time.Duration) []*Near {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
@@ -120,9 +147,11 @@ func TestNearCopiesAndInvalidation(t *testing.T) {
 		}
 	}
 	// The confirmations are cleaned up.
-	if n, _ := rdb.Keys(ctx, prefix+"near:ack:*").Result(); len(n) != 0 {
-		t.Fatalf("ack lists left behind: %v", n)
-	}
+	onEveryNode(t, rdb, true, func(c redis.UniversalClient) {
+		if n, _ := c.Keys(ctx, prefix+"near:ack:*").Result(); len(n) != 0 {
+			t.Fatalf("ack lists left behind: %v", n)
+		}
+	})
 }
 
 func TestNearMaxAge(t *testing.T) {
@@ -253,9 +282,11 @@ func TestNearSubscriptionLost(t *testing.T) {
 	key := prefix + "k"
 	rdb.Set(ctx, key, "1", 0)
 	get(t, b, key)
-	if err := rdb.Do(ctx, "CLIENT", "KILL", "TYPE", "pubsub").Err(); err != nil {
-		t.Fatal(err)
-	}
+	onEveryNode(t, rdb, false, func(c redis.UniversalClient) {
+		if err := c.Do(ctx, "CLIENT", "KILL", "TYPE", "pubsub").Err(); err != nil {
+			t.Fatal(err)
+		}
+	})
 	// The instance notices the closed connection (EOF) and, until it has
 	// resubscribed (after a back-off), serves nothing from its copies.
 	waitFor(t, func() bool { return !b.Live() })

@@ -228,7 +228,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		return nil, err
 	}
 	a.Enforcers.Near = a.Near
-	a.Queue = jobs.NewQueue(a.Redis.Options, cfg.Queue)
+	a.Queue = jobs.NewQueue(a.Redis, cfg.Queue, cfg.RedisPrefix)
 	out := cfg.Mail
 	if out == nil {
 		out = mail.Log{L: log}

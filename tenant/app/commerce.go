@@ -280,6 +280,7 @@ func (m soldOut) Clear(ctx context.Context, skus []string) {
 	for i, s := range skus {
 		keys[i] = m.key(ctx, s)
 	}
+	// One DEL is fine on a cluster: the keys share the tenant's hash tag.
 	m.a.Redis.Client.Del(ctx, keys...)
 	if err := m.a.Near.Invalidate(ctx, keys...); err != nil {
 		m.a.Log.WarnContext(ctx, "invalidate sold-out marks", "err", err)

@@ -67,8 +67,7 @@ func (a *App) wirePublish() {
 // jobStats reads the queue through asynq's inspector (one, opened on first use).
 func (a *App) jobStats(ctx context.Context) (api.QueueStats, error) {
 	a.inspectorOnce.Do(func() {
-		a.inspector = asynq.NewInspector(asynq.RedisClientOpt{Addr: a.Redis.Options.Addr, Username: a.Redis.Options.Username,
-			Password: a.Redis.Options.Password, DB: a.Redis.Options.DB, TLSConfig: a.Redis.Options.TLSConfig})
+		a.inspector = asynq.NewInspector(a.Redis.Options)
 	})
 	q, err := a.inspector.GetQueueInfo(a.Cfg.Queue)
 	if errors.Is(err, asynq.ErrQueueNotFound) {

@@ -37,6 +37,7 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib"
 	"github.com/redis/go-redis/v9"
 	"github.com/shoplet/shoplet/pkg/ids"
+	"github.com/shoplet/shoplet/pkg/kv"
 	"github.com/shoplet/shoplet/pkg/mail"
 	"github.com/shoplet/shoplet/pkg/wechatfake"
 	"github.com/shoplet/shoplet/tenant"
@@ -232,34 +233,47 @@ func redisURL(t testing.TB) string {
 		// No Redis configured: an in-process one, shared by every instance of this Env.
 		return "redis://" + miniredis.RunT(t).Addr()
 	}
-	o, err := redis.ParseURL(u)
+	// kv.Open pings every master of a cluster.
+	c, err := kv.Open(context.Background(), u)
 	if err != nil {
-		t.Fatal(err)
-	}
-	c := redis.NewClient(o)
-	defer c.Close()
-	if err := c.Ping(context.Background()).Err(); err != nil {
 		t.Fatalf("Redis at %s is not reachable: %v", u, err)
 	}
+	c.Close()
 	return u
 }
 
+// cleanRedis deletes a test's keys: on a cluster, those on every master.
 func cleanRedis(u, prefix, queue string) {
-	o, _ := redis.ParseURL(u)
-	c := redis.NewClient(o)
+	c, err := kv.Open(context.Background(), u)
+	if err != nil {
+		return
+	}
 	defer c.Close()
 	ctx := context.Background()
-	for _, pat := range []string{prefix + "*", "asynq:{" + queue + "}*"} {
-		iter := c.Scan(ctx, 0, pat, 500).Iterator()
-		var keys []string
-		for iter.Next(ctx) {
-			keys = append(keys, iter.Val())
+	clean := func(ctx context.Context, node redis.UniversalClient) error {
+		for _, pat := range []string{prefix + "*", "asynq:{" + queue + "}*"} {
+			iter := node.Scan(ctx, 0, pat, 500).Iterator()
+			var keys []string
+			for iter.Next(ctx) {
+				keys = append(keys, iter.Val())
+			}
+			// One DEL per key: a cluster node holds many slots.
+			pipe := node.Pipeline()
+			for _, k := range keys {
+				pipe.Del(ctx, k)
+			}
+			if len(keys) > 0 {
+				_, _ = pipe.Exec(ctx)
+			}
 		}
-		if len(keys) > 0 {
-			c.Del(ctx, keys...)
-		}
+		return nil
 	}
-	c.SRem(ctx, "asynq:queues", queue)
+	if cc, ok := c.Client.(*redis.ClusterClient); ok {
+		_ = cc.ForEachMaster(ctx, func(ctx context.Context, m *redis.Client) error { return clean(ctx, m) })
+	} else {
+		_ = clean(ctx, c.Client)
+	}
+	c.Client.SRem(ctx, "asynq:queues", queue)
 }
 
 var roleOnce sync.Once

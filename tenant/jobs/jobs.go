@@ -15,6 +15,7 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 	"github.com/shoplet/shoplet/pkg/ids"
+	"github.com/shoplet/shoplet/pkg/kv"
 	"github.com/shoplet/shoplet/pkg/mail"
 	"github.com/shoplet/shoplet/tenant"
 )
@@ -40,15 +41,15 @@ type envelope struct {
 type Queue struct {
 	Client *asynq.Client
 	Name   string // asynq queue name
+	rdb    redis.UniversalClient
+	mark   string // a key in the slot of the queue's keys
 }
 
-// NewQueue opens a client on the Redis described by opts.
-func NewQueue(opts *redis.Options, name string) *Queue {
-	return &Queue{Client: asynq.NewClient(redisOpt(opts)), Name: name}
-}
-
-func redisOpt(o *redis.Options) asynq.RedisClientOpt {
-	return asynq.RedisClientOpt{Addr: o.Addr, Username: o.Username, Password: o.Password, DB: o.DB, TLSConfig: o.TLSConfig}
+// NewQueue opens a client on the Redis of conn; prefix namespaces the marker
+// key Enqueue writes on a replicated Redis.
+func NewQueue(conn *kv.Conn, name, prefix string) *Queue {
+	return &Queue{Client: asynq.NewClient(conn.Options), Name: name, rdb: conn.Client,
+		mark: prefix + "enqueued:{" + name + "}"}
 }
 
 // Enqueue schedules typ with payload for the tenant in ctx.
@@ -66,7 +67,17 @@ func (q *Queue) Enqueue(ctx context.Context, typ string, payload any, opts ...as
 		return nil, err
 	}
 	opts = append([]asynq.Option{asynq.Queue(q.Name), asynq.MaxRetry(10), asynq.Timeout(2 * time.Minute)}, opts...)
-	return q.Client.EnqueueContext(ctx, asynq.NewTask(typ, b), opts...)
+	info, err := q.Client.EnqueueContext(ctx, asynq.NewTask(typ, b), opts...)
+	if err != nil {
+		return nil, err
+	}
+	// With replicas (cluster, Sentinel), a task counts as enqueued once a
+	// replica has it: a master that fails right after acknowledging it must
+	// not take it along. Without replicas this does nothing.
+	if err := kv.Replicated(ctx, q.rdb, q.mark); err != nil {
+		return nil, fmt.Errorf("enqueued task %s not confirmed by a replica: %w", info.ID, err)
+	}
+	return info, nil
 }
 
 // EnqueuePlatform schedules typ for the platform itself, outside any store;
@@ -156,8 +167,8 @@ type Worker struct{ srv *asynq.Server }
 
 // NewWorker builds a worker on queue name. Poll intervals are short so a
 // development machine sees jobs run promptly.
-func NewWorker(opts *redis.Options, name string, concurrency int, log *slog.Logger) *Worker {
-	srv := asynq.NewServer(redisOpt(opts), asynq.Config{
+func NewWorker(opts kv.Options, name string, concurrency int, log *slog.Logger) *Worker {
+	srv := asynq.NewServer(opts, asynq.Config{
 		Concurrency:              concurrency,
 		Queues:                   map[string]int{name: 1},
 		TaskCheckInterval:        200 * time.Millisecond,

@@ -170,10 +170,11 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (LoginResult, error)
 	tid, _ := tenant.FromContext(ctx)
 	token := ids.Token(32)
 	b, _ := json.Marshal(Session{TenantID: tid, MemberID: m.ID, OpenID: m.OpenID})
-	if err := s.R.Set(ctx, s.SessionKey(token), b, s.TTL).Err(); err != nil {
+	// The list first: a session the member's list does not hold could not be revoked.
+	if err := s.R.SAdd(ctx, s.memberSessions(tid, m.ID), hash(token)).Err(); err != nil {
 		return LoginResult{}, err
 	}
-	if err := s.R.SAdd(ctx, s.memberSessions(tid, m.ID), hash(token)).Err(); err != nil {
+	if err := s.R.Set(ctx, s.SessionKey(token), b, s.TTL).Err(); err != nil {
 		return LoginResult{}, err
 	}
 	return LoginResult{Token: token, ExpiresIn: int(s.TTL.Seconds()), Member: m, New: created}, nil
@@ -482,7 +483,7 @@ func (s *Service) Delete(ctx context.Context, id string) error {
 	for _, h := range hashes {
 		keys = append(keys, s.Prefix+"shop:"+h)
 	}
-	if err := s.R.Del(ctx, keys...).Err(); err != nil {
+	if err := kv.Revoke(ctx, s.R, keys...); err != nil {
 		return err
 	}
 	if s.Near != nil {

@@ -178,9 +178,14 @@ func (a *Auth) Login(ctx context.Context, email, password, ip string) (Tokens, e
 	email = strings.ToLower(strings.TrimSpace(email))
 	ipKey := a.Prefix + "login-ip:" + ip
 	failKey := a.Prefix + "login-fail:" + hashToken(email)
+	// One transaction per key: the two keys lie in different slots of a cluster.
 	pipe := a.R.TxPipeline()
 	ipCount := pipe.Incr(ctx, ipKey)
 	pipe.ExpireNX(ctx, ipKey, time.Minute)
+	if _, err := pipe.Exec(ctx); err != nil {
+		return Tokens{}, err
+	}
+	pipe = a.R.TxPipeline()
 	fails := pipe.Get(ctx, failKey)
 	failTTL := pipe.TTL(ctx, failKey)
 	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
@@ -224,11 +229,16 @@ func (a *Auth) issue(ctx context.Context, acc Account, family string) (Tokens, e
 		return Tokens{}, err
 	}
 	b, _ := json.Marshal(Session{AccountID: acc.ID, Operator: acc.IsOperator, Family: family})
+	// The family first: a session its family does not list could not be
+	// revoked. (The two keys lie in different slots of a cluster, so they
+	// cannot share a transaction.)
 	pipe := a.R.TxPipeline()
-	pipe.Set(ctx, a.SessionKey(access), b, a.AccessTTL)
 	pipe.SAdd(ctx, a.familyKey(family), hashToken(access))
 	pipe.Expire(ctx, a.familyKey(family), a.RefreshTTL)
 	if _, err := pipe.Exec(ctx); err != nil {
+		return Tokens{}, err
+	}
+	if err := a.R.Set(ctx, a.SessionKey(access), b, a.AccessTTL).Err(); err != nil {
 		return Tokens{}, err
 	}
 	return Tokens{AccessToken: access, RefreshToken: refresh, TokenType: "Bearer", ExpiresIn: int(a.AccessTTL.Seconds())}, nil
@@ -290,7 +300,7 @@ func (a *Auth) revokeFamily(ctx context.Context, family string) error {
 	for _, h := range hashes {
 		keys = append(keys, a.Prefix+"sess:"+h)
 	}
-	if err := a.R.Del(ctx, keys...).Err(); err != nil {
+	if err := kv.Revoke(ctx, a.R, keys...); err != nil {
 		return err
 	}
 	if a.Near != nil {
