@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
-	"github.com/redis/go-redis/v9"
+	"github.com/shoplet/shoplet/pkg/kv"
 )
 
 // health asks a running server whether it is ready. Container images have
@@ -58,7 +58,7 @@ func workerHealth(ctx context.Context, cfg Config) error {
 	if cfg.RedisURL == "" {
 		return errors.New("--worker needs SHOPLET_REDIS_URL")
 	}
-	o, err := redis.ParseURL(cfg.RedisURL)
+	o, err := kv.ParseURL(cfg.RedisURL) // a single Redis, a cluster or sentinels
 	if err != nil {
 		return fmt.Errorf("SHOPLET_REDIS_URL: %w", err)
 	}
@@ -66,7 +66,7 @@ func workerHealth(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return err
 	}
-	in := asynq.NewInspector(asynq.RedisClientOpt{Addr: o.Addr, Username: o.Username, Password: o.Password, DB: o.DB, TLSConfig: o.TLSConfig})
+	in := asynq.NewInspector(o)
 	defer in.Close()
 	servers, err := in.Servers()
 	if err != nil {

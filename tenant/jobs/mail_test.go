@@ -39,7 +39,7 @@ func TestMailJobRetriesThroughSMTP(t *testing.T) {
 	sink := mailtest.Start(t)
 	log := slog.New(slog.DiscardHandler)
 	queue := "mailtest-" + ids.Token(6) // a private queue on the shared Redis
-	q := jobs.NewQueue(r.Options, queue)
+	q := jobs.NewQueue(r, queue, "mailtest:")
 	defer q.Close()
 	out := mail.SMTP{Host: "127.0.0.1", Port: sink.Port(), Security: "none", From: "no-reply@shop.example", Timeout: 5 * time.Second}
 	mux := jobs.NewMux(log)
@@ -97,7 +97,7 @@ func TestMailJobRetriesThroughSMTP(t *testing.T) {
 	if err := (jobs.MailSender{Q: q}).Send(ctxA, mail.Message{To: "gone@brand-a.example", Subject: "s", Body: "b"}); err != nil {
 		t.Fatal(err)
 	}
-	in := asynq.NewInspector(asynq.RedisClientOpt{Addr: r.Options.Addr, Password: r.Options.Password, DB: r.Options.DB})
+	in := asynq.NewInspector(r.Options)
 	defer in.Close()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
