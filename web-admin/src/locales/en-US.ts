@@ -1,3 +1,4 @@
+import { errorsEn } from "./errors";
 // English. Keys mirror zh-CN.ts, the default.
 const en = {
   nav: { dashboard: "Dashboard", onboarding: "Setup guide", products: "Products", categories: "Categories", orders: "Orders", refunds: "After-sale",
@@ -8,7 +9,7 @@ const en = {
     reset: "Reset password", resetIntro: "Enter your email; we send a link to set a new password (valid 30 minutes).", sendLink: "Send reset link",
     resetSent: "Check your mail", resetSentSub: "If an account has this email, a reset link is on its way.",
     newPassword: "New password", setPassword: "Set password", passwordChanged: "Password changed; sign in with the new one" },
-  common: { save: "Save", saved: "Saved", back: "Back", next: "Next", add: "Add", delete: "Delete", remove: "Remove", close: "Close", export: "Export CSV",
+  common: { return: "Back", retry: "Retry", save: "Save", saved: "Saved", back: "Back", next: "Next", add: "Add", delete: "Delete", remove: "Remove", close: "Close", export: "Export CSV",
     download: "Download", status: "Status", createdAt: "Created", time: "Time", prev: "Previous", nextPage: "Next page", selected: "{{n}} selected",
     loadFailed: "Could not load", requestId: "request id" },
   notFound: { title: "Not found", sub: "This page or item does not exist, or you do not have access to it.", home: "Go to my stores" },
@@ -31,7 +32,7 @@ const en = {
     slugHelp: "Lower-case letters, digits and hyphens", slugRule: "3–40 lower-case letters, digits or hyphens", entity: "Entity",
     entityHelp: "Overseas entities sell cross-border and take WeChat Pay Global", categories: "Business categories",
     needsDocs: "These categories open after you upload documents and the platform approves them:", createStore: "Create store" },
-  cat: { category: "Category", documents: "Documents", upload: "Upload", uploaded: "Uploaded; waiting for review", addMore: "Declare more categories",
+  cat: { added: "Category added", category: "Category", documents: "Documents", upload: "Upload", uploaded: "Uploaded; waiting for review", addMore: "Declare more categories",
     declare: "Declare", tree: "Category tree", treeHelp: "Up to three levels; shoppers browse by these", add: "Add a category", parent: "Parent",
     top: "(top level)", name: "Name", sort: "Order", deleteConfirm: "Delete this category? It must have no products or children.",
     empty: "No categories yet" },
@@ -63,7 +64,7 @@ const en = {
     trend: "Trend", bySource: "Paid orders by entry", topProducts: "Best sellers", quantity: "Quantity", noSales: "No sales in this period" },
   scene: { share_single: "Shared in chat", share_group: "Shared in group", scan_code: "Scanned code", scan_qr: "Scanned QR", discover: "Discover",
     recent: "Recently used", unknown: "Unknown", other: "Scene {{code}}" },
-  product: { new: "New product", edit: "Edit product", title: "Title", subtitle: "Subtitle", price: "Price", stock: "Stock", search: "Title, subtitle or barcode",
+  product: { savedOnSale: "Saved and on sale", saveOnSale: "Save and put on sale", new: "New product", edit: "Edit product", title: "Title", subtitle: "Subtitle", price: "Price", stock: "Stock", search: "Title, subtitle or barcode",
     inStock: "In stock", soldOut: "Sold out", sort: "Sort", putOn: "Put on shelf", takeOff: "Take off shelf", bulkDone: "{{n}} products updated",
     empty: "No products yet: add one or import a CSV.", noMatch: "No product matches", code: "Mini-program code", basics: "Basics",
     businessCategory: "Business category", category: "Category", description: "Description", descriptionHelp: "Shown on the product page in the mini-program: text, headings, lists and images.",
@@ -104,5 +105,6 @@ const en = {
   jobs: { pending: "Pending", active: "Running", scheduled: "Scheduled", retry: "Retrying", archived: "Failed for good", processed_today: "Done today", failed_today: "Failed today" },
   editor: { bold: "Bold", italic: "Italic", underline: "Underline", bullets: "Bulleted list", numbers: "Numbered list", image: "Insert image" },
   invite: { title: "You are invited to a store", accept: "Accept invitation" },
+  ...errorsEn,
 };
 export default en;

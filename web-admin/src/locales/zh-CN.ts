@@ -1,3 +1,4 @@
+import { errorsZh } from "./errors";
 import type en from "./en-US";
 
 // 简体中文（默认语言）。键与 en-US.ts 一致，类型检查保证不漏。
@@ -10,7 +11,7 @@ const zh: typeof en = {
     reset: "重置密码", resetIntro: "输入邮箱，我们会发送设置新密码的链接（30 分钟内有效）。", sendLink: "发送重置链接",
     resetSent: "请查收邮件", resetSentSub: "如果该邮箱已注册，重置链接已发出。",
     newPassword: "新密码", setPassword: "设置密码", passwordChanged: "密码已修改，请用新密码登录" },
-  common: { save: "保存", saved: "已保存", back: "上一步", next: "下一步", add: "添加", delete: "删除", remove: "移除", close: "关闭", export: "导出 CSV",
+  common: { return: "返回", retry: "重试", save: "保存", saved: "已保存", back: "上一步", next: "下一步", add: "添加", delete: "删除", remove: "移除", close: "关闭", export: "导出 CSV",
     download: "下载", status: "状态", createdAt: "创建时间", time: "时间", prev: "上一页", nextPage: "下一页", selected: "已选 {{n}} 项",
     loadFailed: "加载失败", requestId: "请求编号" },
   notFound: { title: "未找到", sub: "页面或内容不存在，或你没有访问权限。", home: "回到我的店铺" },
@@ -33,7 +34,7 @@ const zh: typeof en = {
     slugHelp: "小写字母、数字和连字符", slugRule: "3–40 位小写字母、数字或连字符", entity: "经营主体",
     entityHelp: "境外主体以跨境方式经营，使用微信支付境外收单", categories: "经营类目",
     needsDocs: "以下类目需上传资质并经平台审核后开通：", createStore: "创建店铺" },
-  cat: { category: "类目", documents: "资质", upload: "上传", uploaded: "已上传，等待审核", addMore: "增加经营类目",
+  cat: { added: "分类已添加", category: "类目", documents: "资质", upload: "上传", uploaded: "已上传，等待审核", addMore: "增加经营类目",
     declare: "申请", tree: "分类树", treeHelp: "最多三级，顾客按分类浏览商品", add: "添加分类", parent: "上级分类",
     top: "（一级分类）", name: "名称", sort: "排序", deleteConfirm: "删除该分类？分类下不能有商品或子分类。",
     empty: "还没有分类" },
@@ -64,7 +65,7 @@ const zh: typeof en = {
     trend: "趋势", bySource: "支付订单来源", topProducts: "热销商品", quantity: "数量", noSales: "本期暂无成交" },
   scene: { share_single: "单聊分享", share_group: "群聊分享", scan_code: "扫小程序码", scan_qr: "扫二维码", discover: "发现栏",
     recent: "最近使用", unknown: "未知", other: "场景 {{code}}" },
-  product: { new: "发布商品", edit: "编辑商品", title: "商品名称", subtitle: "副标题", price: "价格", stock: "库存", search: "名称、副标题或条码",
+  product: { savedOnSale: "已保存并上架", saveOnSale: "保存并上架", new: "发布商品", edit: "编辑商品", title: "商品名称", subtitle: "副标题", price: "价格", stock: "库存", search: "名称、副标题或条码",
     inStock: "有库存", soldOut: "已售罄", sort: "排序", putOn: "上架", takeOff: "下架", bulkDone: "已更新 {{n}} 件商品",
     empty: "还没有商品：发布一个，或导入 CSV。", noMatch: "没有符合条件的商品", code: "商品小程序码", basics: "基本信息",
     businessCategory: "经营类目", category: "商品分类", description: "商品详情", descriptionHelp: "显示在小程序的商品详情页：文字、标题、列表和图片。",
@@ -105,5 +106,6 @@ const zh: typeof en = {
   jobs: { pending: "待执行", active: "执行中", scheduled: "定时", retry: "重试中", archived: "最终失败", processed_today: "今日完成", failed_today: "今日失败" },
   editor: { bold: "加粗", italic: "斜体", underline: "下划线", bullets: "无序列表", numbers: "有序列表", image: "插入图片" },
   invite: { title: "你被邀请加入一家店铺", accept: "接受邀请" },
+  ...errorsZh,
 };
 export default zh;

@@ -20,7 +20,7 @@ export default function Dashboard() {
     queryKey: ["dashboard", store, days],
     queryFn: () => call(api.GET("/api/v1/stores/{store}/dashboard", { params: { path: { store }, query: { days } } })),
   });
-  if (q.error) return <QueryError error={q.error} />;
+  if (q.error) return <QueryError error={q.error} retry={() => void q.refetch()} />;
   const d = q.data;
   return (
     <>

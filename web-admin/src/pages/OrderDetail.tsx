@@ -38,7 +38,7 @@ export default function OrderDetail() {
       }
     },
   });
-  if (q.error) return <QueryError error={q.error} />;
+  if (q.error) return <QueryError error={q.error} retry={() => void q.refetch()} />;
   const o = q.data;
   if (!o) return null;
   const addr = (o.address || {}) as Record<string, string>;

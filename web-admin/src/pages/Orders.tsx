@@ -29,7 +29,7 @@ export default function Orders() {
     setFilters({ ...filters, ...f });
     pager.reset();
   };
-  if (q.error) return <QueryError error={q.error} />;
+  if (q.error) return <QueryError error={q.error} retry={() => void q.refetch()} />;
   const qs = new URLSearchParams(Object.entries(filters).filter(([, v]) => v) as [string, string][]).toString();
   return (
     <>

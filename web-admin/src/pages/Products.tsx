@@ -48,7 +48,7 @@ export default function Products() {
     setFilters({ ...filters, ...f });
     pager.reset();
   };
-  if (q.error) return <QueryError error={q.error} />;
+  if (q.error) return <QueryError error={q.error} retry={() => void q.refetch()} />;
   return (
     <>
       <PageHeader title={t("nav.products")}

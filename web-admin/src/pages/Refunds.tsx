@@ -32,7 +32,7 @@ export function RefundTable({ store, orderId, status }: { store: string; orderId
     },
     onError: (e) => message.error(e.message),
   });
-  if (q.error) return <QueryError error={q.error} />;
+  if (q.error) return <QueryError error={q.error} retry={() => void q.refetch()} />;
   const rows = (q.data?.items || []).filter((r) => !orderId || r.order_id === orderId);
   return (
     <>

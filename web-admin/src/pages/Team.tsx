@@ -16,7 +16,7 @@ function Staff({ store }: { store: string }) {
   const qc = useQueryClient();
   const q = useQuery({ queryKey: ["staff", store], queryFn: () => call(api.GET("/api/v1/stores/{store}/staff", { params: { path: { store } } })) });
   const done = () => void qc.invalidateQueries({ queryKey: ["staff", store] });
-  if (q.error) return <QueryError error={q.error} />;
+  if (q.error) return <QueryError error={q.error} retry={() => void q.refetch()} />;
   return (
     <Table rowKey="account_id" size="small" dataSource={q.data?.items || []} pagination={false} loading={q.isLoading}
       columns={[
