@@ -80,6 +80,7 @@ type Line struct {
 	Price            int64                         `json:"price"`
 	Quantity         int64                         `json:"quantity"`
 	RefundedQuantity int64                         `json:"refunded_quantity"`
+	Image            string                        `gorm:"-" json:"image,omitempty"` // the product's first image (file id), in the staff's order list
 }
 
 // Event records a state change: who, when, from what to what.
