@@ -77,3 +77,12 @@ export function StatusTag({ status }: { status?: string }) {
 
 /** useFormErrors applies an ApiError to a form inline and returns what is left to show. */
 export { fieldErrors } from "../lib/forms";
+
+/** A label only screen readers see, for a control whose visible label is its column or placeholder. */
+export function SrLabel({ htmlFor, children }: { htmlFor: string; children: ReactNode }) {
+  return (
+    <label htmlFor={htmlFor} style={{ position: "absolute", width: 1, height: 1, overflow: "hidden", clip: "rect(0 0 0 0)", whiteSpace: "nowrap" }}>
+      {children}
+    </label>
+  );
+}

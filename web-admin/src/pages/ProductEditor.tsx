@@ -8,7 +8,7 @@ import { api, ApiError, call, upload, type Schemas } from "../api/client";
 import { useBusinessCategories, useStoreInfo } from "../api/hooks";
 import { ProductImage } from "../components/AuthImage";
 import RichEditor from "../components/RichEditor";
-import { PageHeader, PageSkeleton, QueryError, StatusTag, useLang, useStore } from "../components/common";
+import { PageHeader, PageSkeleton, QueryError, SrLabel, StatusTag, useLang, useStore } from "../components/common";
 import { fieldErrors } from "../lib/forms";
 import { toFen, yuan } from "../lib/money";
 import { matrix, type SkuRow, type Spec } from "../lib/sku";
@@ -128,8 +128,10 @@ export default function ProductEditor() {
             <Card title={t("product.basics")} size="small">
               <Form.Item name="title" label={t("product.title")} rules={[{ required: true, max: 60 }]}><Input /></Form.Item>
               <Form.Item name="subtitle" label={t("product.subtitle")}><Input /></Form.Item>
-              <Space style={{ width: "100%" }} size="large">
-                <Form.Item name="business_category" label={t("product.businessCategory")} rules={[{ required: true }]}>
+              <Space style={{ width: "100%" }} size="large" wrap>
+                {/* A validator, not required: true, which would put aria-required on the Select's wrapper div (an axe critical). */}
+                <Form.Item name="business_category" label={t("product.businessCategory")}
+                  rules={[{ validator: (_, v) => (v ? Promise.resolve() : Promise.reject(new Error(t("ferr.required")))) }]}>
                   <Select style={{ width: 220 }} options={active.map((c) => {
                     const x = bc.data?.categories?.find((y) => y.code === c);
                     return { value: c, label: x ? (lang === "zh-CN" ? x.label_zh : x.label) : c };
@@ -190,10 +192,11 @@ export default function ProductEditor() {
             {(fields, { add, remove }) => (
               <>
                 {fields.map((f) => (
-                  <Space key={f.key} align="baseline" style={{ display: "flex" }}>
-                    <Form.Item name={[f.name, "name"]} rules={[{ required: true }]}><Input placeholder={t("product.specName")} aria-label={t("product.specName")} style={{ width: 140 }} data-testid={"spec-name-" + f.name} /></Form.Item>
+                  <Space key={f.key} align="baseline" style={{ display: "flex" }} wrap>
+                    <SrLabel htmlFor={"spec-values-input-" + f.name}>{t("product.specValues")}</SrLabel>
+                    <Form.Item name={[f.name, "name"]} rules={[{ required: true }]}><Input placeholder={t("product.specName")} aria-label={t("product.specName")} style={{ width: 120 }} data-testid={"spec-name-" + f.name} /></Form.Item>
                     <Form.Item name={[f.name, "values"]} rules={[{ required: true }]}>
-                      <Select mode="tags" placeholder={t("product.specValues")} aria-label={t("product.specValues")} style={{ minWidth: 360 }} tokenSeparators={[",", "，"]} open={false} data-testid={"spec-values-" + f.name} />
+                      <Select mode="tags" id={"spec-values-input-" + f.name} placeholder={t("product.specValues")} style={{ minWidth: 200, width: "min(360px, 60vw)" }} tokenSeparators={[",", "，"]} open={false} data-testid={"spec-values-" + f.name} />
                     </Form.Item>
                     <MinusCircleOutlined onClick={() => remove(f.name)} />
                   </Space>
@@ -202,7 +205,7 @@ export default function ProductEditor() {
               </>
             )}
           </Form.List>
-          <Table size="small" rowKey={(r) => r.key} pagination={false} dataSource={rows} style={{ marginTop: 12 }} data-testid="sku-matrix"
+          <Table size="small" rowKey={(r) => r.key} pagination={false} dataSource={rows} style={{ marginTop: 12 }} data-testid="sku-matrix" scroll={{ x: "max-content" }}
             columns={[
               ...specNames.map((n) => ({ title: n, key: "s-" + n, render: (_: unknown, r: Row) => r.spec[n] })),
               { title: t("product.priceYuan"), key: "price", render: (_: unknown, r: Row, i: number) => (
