@@ -301,3 +301,8 @@ func (s *Server) restore(c *gin.Context) {
 	}
 	c.JSON(http.StatusOK, t)
 }
+
+func (s *Server) productCounts(c *gin.Context) {
+	out, err := s.Catalog.Counts(ctx(c))
+	s.reply(c, http.StatusOK, out, err)
+}

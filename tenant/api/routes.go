@@ -198,6 +198,8 @@ func (s *Server) buildRoutes() []Route {
 			Summary: "Search, filter, sort and page products", Out: Page[catalog.ListItem]{}, Query: productQuery, Handler: s.listProducts},
 		{Method: "POST", Path: st + "/products", Tag: "catalog", Auth: Store, Obj: access.ObjCatalog, Act: access.Write,
 			Summary: "Create a product (draft) with its SKU matrix", In: catalog.ProductInput{}, Out: catalog.Product{}, Status: 201, Handler: s.createProduct},
+		{Method: "GET", Path: st + "/products/counts", Tag: "catalog", Auth: Store, Obj: access.ObjCatalog, Act: access.Read,
+			Summary: "How many products each status tab holds, sold out and low on stock", Out: catalog.StatusCounts{}, Handler: s.productCounts},
 		{Method: "POST", Path: st + "/products/bulk-status", Tag: "catalog", Auth: Store, Obj: access.ObjCatalog, Act: access.Write,
 			Summary: "Put many products on or off the shelf", In: bulkStatusInput{}, Out: bulkStatusOutput{}, Handler: s.bulkStatus},
 		{Method: "GET", Path: st + "/products/:product", Tag: "catalog", Auth: Store, Obj: access.ObjCatalog, Act: access.Read,

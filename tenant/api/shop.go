@@ -106,6 +106,8 @@ func (s *Server) shopRoutes() []Route {
 		// Staff
 		{Method: "GET", Path: st + "/orders", Tag: "orders", Auth: Store, Obj: access.ObjOrder, Act: access.Read, Summary: "Orders: filter, search, page",
 			Query: orderQuery, Out: Page[order.Order]{}, Handler: s.staffOrders},
+		{Method: "GET", Path: st + "/orders/counts", Tag: "orders", Auth: Store, Obj: access.ObjOrder, Act: access.Read,
+			Summary: "How many orders each status tab holds, and those in after-sale", Out: order.Counts{}, Handler: s.staffOrderCounts},
 		{Method: "GET", Path: st + "/orders/export", Tag: "orders", Auth: Store, Obj: access.ObjOrder, Act: access.Read, Summary: "Orders as CSV",
 			Query: orderQuery, Produces: "text/csv", Handler: s.staffExport},
 		{Method: "GET", Path: st + "/orders/:order", Tag: "orders", Auth: Store, Obj: access.ObjOrder, Act: access.Read, Summary: "An order with lines and history",
@@ -121,7 +123,7 @@ func (s *Server) shopRoutes() []Route {
 	}
 }
 
-var orderQuery = []QueryParam{{"limit", "integer", "1–100, default 20"}, {"status", "string", "order status"}, {"q", "string", "order number"}, {"member_id", "string", "shopper"},
+var orderQuery = []QueryParam{{"limit", "integer", "1–100, default 20"}, {"status", "string", "order status, or after_sale (a refund requested or in progress)"}, {"q", "string", "order number (prefix)"}, {"member_id", "string", "shopper"},
 	{"from", "string", "created at or after (RFC 3339)"}, {"to", "string", "created before (RFC 3339)"}, {"cursor", "string", "next_cursor"}}
 
 // shopStore checks that the store exists and is open (suspended stores are
@@ -557,7 +559,36 @@ func (s *Server) staffOrders(c *gin.Context) {
 		return
 	}
 	out, next, err := s.Orders.List(ctx(c), f)
+	if err == nil {
+		err = s.lineImages(c, out)
+	}
 	s.reply(c, http.StatusOK, page(out, next), err)
+}
+
+// lineImages puts each line's product image on a page of orders (one query
+// for the page), so the list shows thumbnails without a request per line.
+func (s *Server) lineImages(c *gin.Context, orders []order.Order) error {
+	var pids []string
+	for _, o := range orders {
+		for _, l := range o.Lines {
+			pids = append(pids, l.ProductID)
+		}
+	}
+	covers, err := s.Catalog.Covers(ctx(c), pids)
+	if err != nil {
+		return err
+	}
+	for i := range orders {
+		for j := range orders[i].Lines {
+			orders[i].Lines[j].Image = covers[orders[i].Lines[j].ProductID]
+		}
+	}
+	return nil
+}
+
+func (s *Server) staffOrderCounts(c *gin.Context) {
+	out, err := s.Orders.Counts(ctx(c))
+	s.reply(c, http.StatusOK, out, err)
 }
 
 // staffExport streams every matching order as CSV, page by page.

@@ -101,7 +101,21 @@ type ListItem struct {
 	MinPrice         int64     `json:"min_price"`
 	MaxPrice         int64     `json:"max_price"`
 	TotalStock       int64     `json:"total_stock"`
-	Cover            string    `json:"cover"` // first image's file id, "" if none
+	Cover            string    `json:"cover"`     // first image's file id, "" if none
+	LowStock         bool      `json:"low_stock"` // LowStock units or fewer left in total (0 included)
 	CreatedAt        time.Time `json:"created_at"`
 	UpdatedAt        time.Time `json:"updated_at"`
+}
+
+// LowStock is the stock at or below which a product is flagged for restocking.
+const LowStock = 5
+
+// StatusCounts is how many products each list tab holds.
+type StatusCounts struct {
+	All      int64 `json:"all"`
+	Draft    int64 `json:"draft"`
+	OnShelf  int64 `json:"on_shelf"`
+	OffShelf int64 `json:"off_shelf"`
+	SoldOut  int64 `json:"sold_out"`  // total stock 0
+	LowStock int64 `json:"low_stock"` // total stock 1..LowStock
 }

@@ -782,7 +782,69 @@ func (s *Service) List(ctx context.Context, f ListFilter) ([]ListItem, string, e
 		}
 		out[i] = ListItem{ID: p.ID, Title: p.Title, Subtitle: p.Subtitle, Status: p.Status, CategoryID: p.CategoryID,
 			BusinessCategory: p.BusinessCategory, MinPrice: p.MinPrice, MaxPrice: p.MaxPrice, TotalStock: p.TotalStock,
-			Cover: cover, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt}
+			Cover: cover, LowStock: p.TotalStock <= LowStock, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt}
 	}
 	return out, next, nil
+}
+
+// Counts returns how many products each status tab of the list holds, with
+// the sold-out and low-stock ones, in one grouped query.
+func (s *Service) Counts(ctx context.Context) (StatusCounts, error) {
+	var rows []struct {
+		Status string
+		Stock  string
+		N      int64
+	}
+	var out StatusCounts
+	err := s.T.Tx(ctx, func(ctx context.Context) error {
+		return s.T.Q(ctx).Model(&Product{}).
+			Select("status, CASE WHEN total_stock = 0 THEN 'out' WHEN total_stock <= ? THEN 'low' ELSE 'ok' END AS stock, COUNT(*) AS n", LowStock).
+			Group("status, stock").Scan(&rows).Error
+	})
+	if err != nil {
+		return out, err
+	}
+	for _, r := range rows {
+		out.All += r.N
+		switch r.Status {
+		case Draft:
+			out.Draft += r.N
+		case OnShelf:
+			out.OnShelf += r.N
+		case OffShelf:
+			out.OffShelf += r.N
+		}
+		switch r.Stock {
+		case "out":
+			out.SoldOut += r.N
+		case "low":
+			out.LowStock += r.N
+		}
+	}
+	return out, nil
+}
+
+// Covers returns the first image of each of the given products that has one,
+// by product id: an order list shows them beside its lines.
+func (s *Service) Covers(ctx context.Context, productIDs []string) (map[string]string, error) {
+	out := map[string]string{}
+	valid := make([]string, 0, len(productIDs))
+	for _, id := range productIDs {
+		if ids.Valid(id) {
+			valid = append(valid, id)
+		}
+	}
+	if len(valid) == 0 {
+		return out, nil
+	}
+	var rows []Product
+	err := s.T.Tx(ctx, func(ctx context.Context) error {
+		return s.T.Q(ctx).Select("id", "tenant_id", "images").Where("id IN ?", valid).Find(&rows).Error
+	})
+	for _, p := range rows {
+		if len(p.Images.V) > 0 {
+			out[p.ID] = p.Images.V[0]
+		}
+	}
+	return out, err
 }

@@ -33,8 +33,8 @@ func (s *Service) List(ctx context.Context, f ListFilter) ([]Order, string, erro
 	if f.Limit <= 0 || f.Limit > 100 {
 		f.Limit = 20
 	}
-	if f.Status != "" && indexOf(statuses, f.Status) < 0 {
-		return nil, "", errs.Field("status", "invalid_choice", "must be one of "+strings.Join(statuses, ", "))
+	if f.Status != "" && f.Status != AfterSale && indexOf(statuses, f.Status) < 0 {
+		return nil, "", errs.Field("status", "invalid_choice", "must be one of "+strings.Join(statuses, ", ")+" or "+AfterSale)
 	}
 	if f.Cursor != "" && !ids.Valid(f.Cursor) {
 		return nil, "", errs.Field("cursor", "invalid", "is not a cursor from this list")
@@ -48,7 +48,11 @@ func (s *Service) List(ctx context.Context, f ListFilter) ([]Order, string, erro
 		if f.MemberID != "" {
 			q = q.Where("member_id = ?", f.MemberID)
 		}
-		if f.Status != "" {
+		switch f.Status {
+		case "":
+		case AfterSale:
+			q = q.Where("id IN (?)", s.T.Q(ctx).Model(&Refund{}).Select("order_id").Where("status IN ?", []string{RefundRequested, RefundProcessing}))
+		default:
 			q = q.Where("status = ?", f.Status)
 		}
 		if f.Query != "" {
@@ -63,13 +67,90 @@ func (s *Service) List(ctx context.Context, f ListFilter) ([]Order, string, erro
 		if f.Cursor != "" {
 			q = q.Where("id < ?", f.Cursor)
 		}
-		return q.Find(&out).Error
+		if err := q.Find(&out).Error; err != nil {
+			return err
+		}
+		return s.attachLines(ctx, out[:min(len(out), f.Limit)])
 	})
 	if err != nil {
 		return nil, "", err
 	}
 	out, next := db.Page(out, f.Limit, func(o Order) string { return o.ID })
 	return out, next, nil
+}
+
+// attachLines loads the lines of a page of orders in one query.
+func (s *Service) attachLines(ctx context.Context, orders []Order) error {
+	if len(orders) == 0 {
+		return nil
+	}
+	byID := make(map[string]int, len(orders))
+	idList := make([]string, len(orders))
+	for i, o := range orders {
+		byID[o.ID], idList[i] = i, o.ID
+	}
+	var lines []Line
+	if err := s.T.Q(ctx).Where("order_id IN ?", idList).Order("id").Find(&lines).Error; err != nil {
+		return err
+	}
+	for _, l := range lines {
+		o := &orders[byID[l.OrderID]]
+		o.Lines = append(o.Lines, l)
+	}
+	return nil
+}
+
+// AfterSale filters the list to orders with a refund requested or in progress.
+const AfterSale = "after_sale"
+
+// Counts is how many orders each tab of the staff's list holds.
+type Counts struct {
+	All            int64 `json:"all"`
+	PendingPayment int64 `json:"pending_payment"`
+	Paid           int64 `json:"paid"` // to ship
+	Shipped        int64 `json:"shipped"`
+	Completed      int64 `json:"completed"`
+	Closed         int64 `json:"closed"`
+	Refunded       int64 `json:"refunded"`
+	AfterSale      int64 `json:"after_sale"`      // orders with a refund requested or in progress
+	RefundsWaiting int64 `json:"refunds_waiting"` // refund requests staff have not answered
+}
+
+// Counts counts the orders by status and those in after-sale.
+func (s *Service) Counts(ctx context.Context) (Counts, error) {
+	var c Counts
+	err := s.T.Tx(ctx, func(ctx context.Context) error {
+		var rows []struct {
+			Status string
+			N      int64
+		}
+		if err := s.T.Q(ctx).Model(&Order{}).Select("status, COUNT(*) AS n").Group("status").Scan(&rows).Error; err != nil {
+			return err
+		}
+		for _, r := range rows {
+			c.All += r.N
+			switch r.Status {
+			case PendingPayment:
+				c.PendingPayment = r.N
+			case Paid:
+				c.Paid = r.N
+			case Shipped:
+				c.Shipped = r.N
+			case Completed:
+				c.Completed = r.N
+			case Closed:
+				c.Closed = r.N
+			case Refunded:
+				c.Refunded = r.N
+			}
+		}
+		open := []string{RefundRequested, RefundProcessing}
+		if err := s.T.Q(ctx).Model(&Refund{}).Where("status IN ?", open).Distinct("order_id").Count(&c.AfterSale).Error; err != nil {
+			return err
+		}
+		return s.T.Q(ctx).Model(&Refund{}).Where("status = ?", RefundRequested).Count(&c.RefundsWaiting).Error
+	})
+	return c, err
 }
 
 // transition moves an order from one status to another under a row lock.

@@ -92,6 +92,7 @@ type Line struct {
 	Discount    int64                            `json:"discount"`
 	Adjustments jsonb.JSON[[]pricing.Adjustment] `json:"adjustments"`
 	PaidAmount  int64                            `gorm:"-" json:"paid_amount"`
+	Image       string                           `gorm:"-" json:"image,omitempty"` // the product's first image (file id), in the staff's order list
 }
 
 // AfterFind derives the paid amount of a line read from the database.

@@ -13,6 +13,9 @@ import { fileURLToPath } from "node:url";
 import net from "node:net";
 import { gzipSync } from "node:zlib";
 import { chromium } from "playwright-core";
+import { createRequire } from "node:module";
+
+const axePath = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
 
 const here = dirname(fileURLToPath(import.meta.url));
 const artifacts = join(here, "artifacts");
@@ -88,8 +91,8 @@ after(async () => {
   server?.kill("SIGTERM");
 });
 
-async function newPage() {
-  const ctx = await browser.newContext({ locale: "zh-CN", viewport: { width: 1440, height: 900 } });
+async function newPage(viewport = { width: 1440, height: 900 }) {
+  const ctx = await browser.newContext({ locale: "zh-CN", viewport });
   const page = await ctx.newPage();
   page.setDefaultTimeout(30000); // generous: CI machines are small and busy
   return page;
@@ -122,7 +125,7 @@ test("first screen JavaScript stays within budget", async () => {
   metrics.first_screen_js_files = js.length;
   metrics.first_screen_js_gzip_kb = Math.round(gz / 1024);
   await shot(page, "01-sign-in");
-  assert.ok(gz <= 350 * 1024, `first screen loads ${Math.round(gz / 1024)} KB of gzipped JavaScript (budget 350 KB)`);
+  assert.ok(gz <= 300 * 1024, `first screen loads ${Math.round(gz / 1024)} KB of gzipped JavaScript (budget 300 KB)`);
   await page.context().close();
 });
 
@@ -239,7 +242,7 @@ test("the brand adds a product with SKUs and an image", async (t) => {
   const chooser = page.waitForEvent("filechooser");
   await page.getByTestId("upload-image").click();
   await (await chooser).setFiles({ name: "shirt.png", mimeType: "image/png", buffer: png });
-  await page.locator(".ant-image img").first().waitFor();
+  await page.locator("img[src*='/images/']").first().waitFor();
   // The rich description: a bold line the mini-program shows with <rich-text>.
   await page.getByTestId("rich-editor").click();
   await page.getByRole("button", { name: "bold" }).click();
@@ -266,7 +269,17 @@ test("the brand adds a product with SKUs and an image", async (t) => {
   await page.getByRole("cell", { name: "price" }).waitFor();
   await shot(page, "08b-import");
   await page.getByRole("button", { name: "关 闭" }).or(page.getByRole("button", { name: "关闭" })).click();
-  await page.getByRole("cell", { name: "棒球帽" }).waitFor();
+  await page.getByRole("cell", { name: "棒球帽" }).first().waitFor();
+  // A top-level category (no parent chosen), then one under it.
+  await page.goto(`${base}/stores/${storeId}/categories`);
+  await page.getByTestId("category-name").fill("上衣");
+  await page.getByTestId("category-form").getByRole("button").click();
+  await page.locator(".ant-tree").getByText("上衣").waitFor();
+  // The server's "taken" answer shows next to the field, in Chinese.
+  await page.getByTestId("category-name").fill("上衣");
+  await page.getByTestId("category-form").getByRole("button").click();
+  await page.getByTestId("category-form").getByText("已被使用").waitFor();
+  await shot(page, "08c-categories");
   await page.context().close();
 });
 
@@ -297,7 +310,7 @@ test("an agency is granted access, sees the store, and loses it on revoke", asyn
   await ap.getByTestId("agency-stores").getByText("E2E 麻本生活").waitFor();
   await shot(ap, "10-agency-workspace");
   await ap.goto(`${base}/stores/${storeId}/products`);
-  await ap.getByRole("cell", { name: "亚麻衬衫" }).waitFor();
+  await ap.getByRole("link", { name: "亚麻衬衫" }).waitFor();
 
   await bp.getByTestId("revoke-E2E 服务商").click();
   await bp.getByRole("button", { name: "确 定" }).or(bp.getByRole("button", { name: "OK" })).click();
@@ -361,5 +374,120 @@ test("the console speaks English too", async () => {
   await page.getByTestId("lang").click();
   await page.getByText("Paid orders").first().waitFor();
   await shot(page, "15-english");
+  await page.context().close();
+});
+
+// The main screens of a store, in the order an operator meets them.
+const mainScreens = (id) => [
+  ["dashboard", `/stores/${id}/dashboard`], ["products", `/stores/${id}/products`], ["product-new", `/stores/${id}/products/new`],
+  ["categories", `/stores/${id}/categories`], ["orders", `/stores/${id}/orders`], ["refunds", `/stores/${id}/refunds`],
+  ["members", `/stores/${id}/members`], ["team", `/stores/${id}/team`], ["miniapp", `/stores/${id}/miniapp`],
+  ["settings", `/stores/${id}/settings`], ["stores", `/stores`],
+];
+
+// Latin words a zh-CN screen may show: brand data of this suite, product and
+// protocol names, and the language switch. Anything else is untranslated UI.
+const allowedLatin = new Set(["shoplet", "english", "e2e", "sku", "csv", "appid", "appsecret", "apiv3", "id", "mchid", "pem", "apiclient",
+  "key", "ems", "pdf", "json", "brand", "owner", "wechat", "pay", "url", "utf", "js", "main", "png", "jpg", "zip", "qr", "tabbar", "sf",
+  "yto", "zto", "sto", "jd", "api", "of", "https", "http", "www", "example", "com", "kb", "mb",
+  // the mini-program's subpackage names in the build table
+  "goods", "order", "user", "cart", "pages", "packages"]);
+
+async function settle(page) {
+  await page.waitForLoadState("networkidle").catch(() => {});
+  await page.locator(".ant-skeleton, .ant-spin-spinning").first().waitFor({ state: "detached", timeout: 15000 }).catch(() => {});
+  await page.waitForTimeout(150);
+}
+
+async function englishWords(page) {
+  return page.evaluate((allowed) => {
+    const words = new Set();
+    // Visible text, without e-mail addresses, ids, numbers with letters (order and tracking numbers), file names.
+    const text = document.body.innerText
+      .replace(/[\w.+-]+@[\w.-]+/g, " ")
+      .replace(/\b[\w-]*\d[\w-]*\b/g, " ")
+      .replace(/\b[\w-]+\.(csv|png|pdf|jpg|zip)\b/gi, " ")
+      .replace(/#?\b[0-9A-Fa-f]{6}\b/g, " "); // colours
+    for (const w of text.match(/[A-Za-z][A-Za-z']+/g) || []) if (!allowed.includes(w.toLowerCase())) words.add(w);
+    return [...words];
+  }, [...allowedLatin]);
+}
+
+async function criticalA11y(page) {
+  await page.addScriptTag({ path: axePath });
+  const res = await page.evaluate(async () => {
+    // eslint-disable-next-line no-undef
+    const r = await axe.run(document, { resultTypes: ["violations"] });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length, target: v.nodes[0]?.target?.join(" ") }));
+  });
+  return res;
+}
+
+test("every main screen: Chinese only, fits a phone, no critical accessibility violation", async () => {
+  const desk = await newPage();
+  await signIn(desk, brand);
+  await desk.waitForURL(/dashboard/);
+  const phone = await newPage({ width: 390, height: 844 });
+  await signIn(phone, brand);
+  await phone.waitForURL(/dashboard/);
+  const english = {}, overflow = {}, a11y = {};
+  let seriousCount = 0;
+  for (const [name, path] of mainScreens(storeId)) {
+    await desk.goto(base + path);
+    await settle(desk);
+    const words = await englishWords(desk);
+    if (words.length) english[name] = words;
+    const v = await criticalA11y(desk);
+    seriousCount += v.filter((x) => x.impact === "serious").length;
+    const crit = v.filter((x) => x.impact === "critical");
+    if (crit.length) a11y[name] = crit;
+    await shot(desk, `20-zh-desktop-${name}`);
+
+    await phone.goto(base + path);
+    await settle(phone);
+    const width = await phone.evaluate(() => document.documentElement.scrollWidth);
+    if (width > 390) overflow[name] = width;
+    await shot(phone, `21-zh-phone-${name}`);
+  }
+  // The phone's menu opens from the header button.
+  await phone.goto(`${base}/stores/${storeId}/dashboard`);
+  await phone.getByTestId("menu-button").click();
+  await phone.getByRole("navigation").getByText("订单").waitFor();
+  await shot(phone, "21-zh-phone-menu");
+  metrics.a11y_serious_violations = seriousCount;
+  // All three at once: one run tells every problem.
+  assert.deepEqual({ english, overflow, a11y }, { english: {}, overflow: {}, a11y: {} },
+    "English UI words on zh-CN screens, screens wider than a 390 px phone, critical accessibility violations");
+
+  // The same screens in English, on both sizes, for the record.
+  for (const p of [desk, phone]) {
+    await p.evaluate(() => localStorage.setItem("shoplet.lang", "en-US"));
+    for (const [name, path] of mainScreens(storeId)) {
+      await p.goto(base + path);
+      await settle(p);
+      await shot(p, `22-en-${p === desk ? "desktop" : "phone"}-${name}`);
+    }
+  }
+  await desk.context().close();
+  await phone.context().close();
+});
+
+test("the product list loads its thumbnails without an API call per image", async () => {
+  const page = await newPage();
+  await signIn(page, brand);
+  await page.waitForURL(/dashboard/);
+  const calls = [];
+  page.on("request", (r) => {
+    const u = new URL(r.url());
+    if (u.pathname.startsWith("/api/v1/")) calls.push(u.pathname);
+  });
+  await page.goto(`${base}/stores/${storeId}/products`);
+  await page.getByRole("row").filter({ hasText: "亚麻衬衫" }).locator("img").first().waitFor();
+  await settle(page);
+  const onList = calls.filter((p) => !p.endsWith("/me") && !p.endsWith(`/stores/${storeId}`));
+  metrics.product_list_api_requests = onList.length;
+  metrics.product_list_api_paths = onList;
+  assert.ok(!onList.some((p) => p.includes("/files/")), "thumbnails fetched through the API: " + onList.join(", "));
+  assert.ok(onList.length <= 3, `the product list made ${onList.length} API requests: ${onList.join(", ")}`);
   await page.context().close();
 });

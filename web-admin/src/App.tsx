@@ -1,8 +1,13 @@
 import { lazy, Suspense, useState } from "react";
 import { Navigate, Route, Routes } from "react-router-dom";
 import { App as AntApp, ConfigProvider, Spin } from "antd";
-import zhCN from "antd/locale/zh_CN";
-import enUS from "antd/locale/en_US";
+// antd's ES module build of its locales: "antd/locale/zh_CN" is CommonJS
+// (`module.exports = require(...)`), and in this "type": "module" package the
+// bundler's Node-style interop hands its default import the whole exports
+// object ({ default, __esModule }), so ConfigProvider got no locale and every
+// antd text (empty tables, date pickers, OK/Cancel) fell back to English.
+import zhCN from "antd/es/locale/zh_CN";
+import enUS from "antd/es/locale/en_US";
 import dayjs from "dayjs";
 import "dayjs/locale/zh-cn";
 import i18n, { LANG_KEY, initialLang, type Lang } from "./i18n";
@@ -51,7 +56,7 @@ export default function App() {
   dayjs.locale(lang === "zh-CN" ? "zh-cn" : "en");
   return (
     <LangContext.Provider value={{ lang, setLang }}>
-      <ConfigProvider locale={lang === "zh-CN" ? zhCN : enUS} theme={{ token: { colorPrimary: "#1677ff", borderRadius: 6 } }} componentSize="middle">
+      <ConfigProvider locale={lang === "zh-CN" ? zhCN : enUS} theme={{ token: { colorPrimary: "#0958d9", borderRadius: 6 } }} componentSize="middle">
         <AntApp>
           <AuthProvider>
             <Suspense fallback={<Spin style={{ display: "block", margin: 80 }} />}>

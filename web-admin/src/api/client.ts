@@ -1,21 +1,32 @@
 import createClient from "openapi-fetch";
 import type { components, paths } from "./schema";
+import i18n from "../i18n";
+import { errorText, type Translate } from "../lib/forms";
 
 export type Schemas = components["schemas"];
 
-/** The one error shape of every endpoint, as an exception. */
+/**
+ * The one error shape of every endpoint, as an exception. message is in the
+ * reader's language, translated by the error's code and its fields' codes and
+ * paths; serverMessage is the server's English text (the fallback).
+ */
 export class ApiError extends Error {
   status: number;
   code: string;
   fields: { field: string; code: string; message: string }[];
   requestId: string;
-  constructor(status: number, body: Schemas["api.ErrorBody"] | undefined) {
+  serverMessage: string;
+  constructor(status: number, body: Schemas["api.ErrorBody"] | undefined, t: Translate = i18n.t.bind(i18n) as Translate) {
     const e = body?.error;
-    super(e?.message || `HTTP ${status}`);
+    const code = e?.code || "http_" + status;
+    const fields = (e?.fields as ApiError["fields"]) || [];
+    const serverMessage = e?.message || `HTTP ${status}`;
+    super(errorText({ code, fields, message: serverMessage, serverMessage }, t));
     this.status = status;
-    this.code = e?.code || "http_" + status;
-    this.fields = (e?.fields as ApiError["fields"]) || [];
+    this.code = code;
+    this.fields = fields;
     this.requestId = e?.request_id || "";
+    this.serverMessage = serverMessage;
   }
 }
 

@@ -29,3 +29,17 @@ export function useStoreKPIs(storeIDs: string[]) {
     })),
   });
 }
+
+/** Staff names by account id, to write "王店长 shipped it" instead of an id. A role that may not list staff gets none (the text says 店铺员工). */
+export function useStaffNames(store: string): Record<string, string> {
+  const q = useQuery({
+    queryKey: ["staff", store],
+    enabled: !!store,
+    retry: false,
+    staleTime: 60_000,
+    queryFn: () => call(api.GET("/api/v1/stores/{store}/staff", { params: { path: { store } } })),
+  });
+  const out: Record<string, string> = {};
+  for (const m of q.data?.items || []) if (m.account_id) out[m.account_id] = m.name || m.email || "";
+  return out;
+}

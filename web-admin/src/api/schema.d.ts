@@ -1555,6 +1555,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/stores/{store}/orders/counts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How many orders each status tab holds, and those in after-sale */
+        get: operations["get_api_v1_stores_store_orders_counts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/stores/{store}/orders/export": {
         parameters: {
             query?: never;
@@ -1635,6 +1652,23 @@ export interface paths {
         put?: never;
         /** Put many products on or off the shelf */
         post: operations["post_api_v1_stores_store_products_bulk-status"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stores/{store}/products/counts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How many products each status tab holds, sold out and low on stock */
+        get: operations["get_api_v1_stores_store_products_counts"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2352,6 +2386,7 @@ export interface components {
             /** Format: date-time */
             created_at?: string;
             id?: string;
+            low_stock?: boolean;
             /** Format: int64 */
             max_price?: number;
             /** Format: int64 */
@@ -2448,6 +2483,20 @@ export interface components {
         "catalog.Spec": {
             name: string;
             values: string[];
+        };
+        "catalog.StatusCounts": {
+            /** Format: int64 */
+            all?: number;
+            /** Format: int64 */
+            draft?: number;
+            /** Format: int64 */
+            low_stock?: number;
+            /** Format: int64 */
+            off_shelf?: number;
+            /** Format: int64 */
+            on_shelf?: number;
+            /** Format: int64 */
+            sold_out?: number;
         };
         "errs.FieldError": {
             code?: string;
@@ -2917,6 +2966,26 @@ export interface components {
             remark?: string;
             scene?: string;
         };
+        "order.Counts": {
+            /** Format: int64 */
+            after_sale?: number;
+            /** Format: int64 */
+            all?: number;
+            /** Format: int64 */
+            closed?: number;
+            /** Format: int64 */
+            completed?: number;
+            /** Format: int64 */
+            paid?: number;
+            /** Format: int64 */
+            pending_payment?: number;
+            /** Format: int64 */
+            refunded?: number;
+            /** Format: int64 */
+            refunds_waiting?: number;
+            /** Format: int64 */
+            shipped?: number;
+        };
         "order.Event": {
             actor?: string;
             /** Format: date-time */
@@ -2936,6 +3005,7 @@ export interface components {
             /** Format: int64 */
             discount?: number;
             id?: string;
+            image?: string;
             /** Format: int64 */
             paid_amount?: number;
             /** Format: int64 */
@@ -10352,9 +10422,9 @@ export interface operations {
             query?: {
                 /** @description 1–100, default 20 */
                 limit?: number;
-                /** @description order status */
+                /** @description order status, or after_sale (a refund requested or in progress) */
                 status?: string;
-                /** @description order number */
+                /** @description order number (prefix) */
                 q?: string;
                 /** @description shopper */
                 member_id?: string;
@@ -10429,14 +10499,72 @@ export interface operations {
             };
         };
     };
+    get_api_v1_stores_store_orders_counts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                store: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["order.Counts"];
+                };
+            };
+            /** @description missing, invalid or expired token, or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the role does not allow this, or the store is suspended */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no such object in this store (another store's objects do not exist) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unexpected error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     get_api_v1_stores_store_orders_export: {
         parameters: {
             query?: {
                 /** @description 1–100, default 20 */
                 limit?: number;
-                /** @description order status */
+                /** @description order status, or after_sale (a refund requested or in progress) */
                 status?: string;
-                /** @description order number */
+                /** @description order number (prefix) */
                 q?: string;
                 /** @description shopper */
                 member_id?: string;
@@ -10908,6 +11036,64 @@ export interface operations {
             };
             /** @description the request body or file is too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unexpected error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_api_v1_stores_store_products_counts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                store: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["catalog.StatusCounts"];
+                };
+            };
+            /** @description missing, invalid or expired token, or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the role does not allow this, or the store is suspended */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no such object in this store (another store's objects do not exist) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -4,7 +4,8 @@ import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api, ApiError, call, download, type Schemas } from "../api/client";
 import { fieldErrors } from "../lib/forms";
-import { StatusTag } from "./common";
+import { StatusTag, useStore } from "./common";
+import { yuan } from "../lib/money";
 
 type Config = Schemas["miniapp.Config"];
 /** The template's theme when a brand chose none (tenant/miniapp applies the same). */
@@ -16,10 +17,20 @@ export function PhonePreview({ cfg, name }: { cfg: Config; name: string }) {
   const th = cfg.theme || {};
   const tabs = cfg.tabs?.length ? cfg.tabs : cfg.cart ? ["home", "cart", "user"] : ["home", "user"];
   const { t } = useTranslation();
+  // The store's own products when it has some on sale; two samples otherwise.
+  const store = useStore();
+  const live = useQuery({
+    queryKey: ["products", store, { status: "on_shelf" }, "preview"],
+    enabled: !!store,
+    queryFn: () => call(api.GET("/api/v1/stores/{store}/products", { params: { path: { store }, query: { status: "on_shelf", limit: 2 } } })),
+  });
+  const items = live.data?.items?.length
+    ? live.data.items.map((p) => [p.title!, yuan(p.min_price)])
+    : [[t("design.sample1"), "129.00"], [t("design.sample2"), "99.00"]];
   return (
     <div data-testid="phone-preview" style={{ width: 300, margin: "0 auto", borderRadius: 24, overflow: "hidden", boxShadow: "0 4px 24px rgba(0,0,0,.15)", background: th.background || "#F5F5F5" }}>
       <div style={{ background: th.nav_bar || "#FFFFFF", color: th.nav_text === "white" ? "#fff" : "#000", textAlign: "center", padding: 12, fontWeight: 600 }}>{name}</div>
-      {[["Linen shirt", "129.00"], ["Logo tee", "99.00"]].map(([title, price]) => (
+      {items.map(([title, price]) => (
         <div key={title} style={{ background: "#fff", margin: 8, padding: 12, borderRadius: 8 }}>
           {title}
           <div style={{ color: th.primary || "#FA4126", fontWeight: 600 }}>¥{price}</div>

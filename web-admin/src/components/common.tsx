@@ -1,5 +1,6 @@
 import { createContext, useContext, type ReactNode } from "react";
-import { Alert, Button, Empty, Result, Space, Tag, Typography } from "antd";
+import { Alert, Button, Card, Empty, Result, Skeleton, Space, Tag, Typography } from "antd";
+import { ReloadOutlined } from "@ant-design/icons";
 import { useTranslation } from "react-i18next";
 import { useNavigate, useParams } from "react-router-dom";
 import { ApiError } from "../api/client";
@@ -29,7 +30,7 @@ export function PageHeader({ title, extra, sub }: { title: ReactNode; extra?: Re
  * QueryError shows a failed load. Another store's thing answers 404 and looks
  * exactly like a missing one.
  */
-export function QueryError({ error }: { error: unknown }) {
+export function QueryError({ error, retry }: { error: unknown; retry?: () => void }) {
   const { t } = useTranslation();
   const nav = useNavigate();
   if (error instanceof ApiError && (error.status === 404 || error.status === 403)) {
@@ -38,9 +39,22 @@ export function QueryError({ error }: { error: unknown }) {
         extra={<Button onClick={() => nav("/")}>{t("notFound.home")}</Button>} />
     );
   }
-  const msg = error instanceof Error ? error.message : String(error);
-  const rid = error instanceof ApiError && error.requestId ? ` (${t("common.requestId")} ${error.requestId})` : "";
-  return <Alert type="error" showIcon message={t("common.loadFailed")} description={msg + rid} />;
+  // fetch's TypeError ("Failed to fetch") is the network, not a server answer.
+  const msg = error instanceof ApiError ? error.message : t("err.network");
+  const rid = error instanceof ApiError && error.requestId ? `（${t("common.requestId")} ${error.requestId}）` : "";
+  return (
+    <Alert type="error" showIcon message={t("common.loadFailed")} description={msg + rid} data-testid="load-error"
+      action={retry && <Button icon={<ReloadOutlined />} onClick={retry} data-testid="retry">{t("common.retry")}</Button>} />
+  );
+}
+
+/** PageSkeleton stands where a screen's content will be while it loads: the shape, not an empty form to type into. */
+export function PageSkeleton({ rows = 6 }: { rows?: number }) {
+  return (
+    <Card data-testid="skeleton" aria-busy="true">
+      <Skeleton active title paragraph={{ rows }} />
+    </Card>
+  );
 }
 
 export function EmptyState({ text, action }: { text: ReactNode; action?: ReactNode }) {
@@ -63,3 +77,12 @@ export function StatusTag({ status }: { status?: string }) {
 
 /** useFormErrors applies an ApiError to a form inline and returns what is left to show. */
 export { fieldErrors } from "../lib/forms";
+
+/** A label only screen readers see, for a control whose visible label is its column or placeholder. */
+export function SrLabel({ htmlFor, children }: { htmlFor: string; children: ReactNode }) {
+  return (
+    <label htmlFor={htmlFor} style={{ position: "absolute", width: 1, height: 1, overflow: "hidden", clip: "rect(0 0 0 0)", whiteSpace: "nowrap" }}>
+      {children}
+    </label>
+  );
+}

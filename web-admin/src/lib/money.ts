@@ -17,3 +17,11 @@ export function toFen(input: string | number | undefined | null): number | null 
   const v = Number(m[1]) * 100 + Number((m[2] || "").padEnd(2, "0"));
   return Number.isSafeInteger(v) ? v : null;
 }
+
+/** 123456789 → "¥1,234,567.89": amounts people read, with thousands separators. */
+export function money(fen: number | undefined | null): string {
+  const s = yuan(fen);
+  const neg = s.startsWith("-");
+  const [int, dec] = (neg ? s.slice(1) : s).split(".");
+  return `${neg ? "-" : ""}¥${int.replace(/\B(?=(\d{3})+(?!\d))/g, ",")}.${dec}`;
+}

@@ -64,7 +64,7 @@ function Workspace({ agency }: { agency: string }) {
     onSuccess: () => { message.success(t("rollout.started")); void qc.invalidateQueries({ queryKey: ["rollouts", agency] }); },
     onError: (e) => { if (e instanceof ApiError) { const fe = fieldErrors(e, ["template_id", "version", "stores", "concurrency"]); rollForm.setFields(fe.fields); if (fe.rest) message.error(fe.rest); } },
   });
-  if (stores.error) return <QueryError error={stores.error} />;
+  if (stores.error) return <QueryError error={stores.error} retry={() => void stores.refetch()} />;
   const name = agencies.data?.items?.find((a) => a.id === agency)?.name;
   return (
     <>

@@ -2,7 +2,8 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { App, Button, Card, Form, Input, InputNumber, Popconfirm, Space, Tree, TreeSelect, Typography } from "antd";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
-import { api, call, type Schemas } from "../api/client";
+import { api, ApiError, call, type Schemas } from "../api/client";
+import { fieldErrors } from "../lib/forms";
 import { EmptyState, PageHeader, QueryError, useStore } from "../components/common";
 import { treeData } from "./ProductEditor";
 
@@ -31,23 +32,31 @@ export default function Categories() {
   const [form] = Form.useForm();
   const [edit] = Form.useForm();
   const q = useQuery({ queryKey: ["categories", store], queryFn: () => call(api.GET("/api/v1/stores/{store}/categories", { params: { path: { store } } })) });
+  // Field errors next to their field; the rest (a code without a field) as a message.
+  const inline = (f: typeof form, e: Error, known: string[]) => {
+    if (!(e instanceof ApiError)) return void message.error(e.message);
+    const fe = fieldErrors(e, known);
+    f.setFields(fe.fields);
+    if (fe.rest && !fe.fields.length) message.error(e.message);
+    else if (fe.rest) message.error(fe.rest);
+  };
   const done = () => void qc.invalidateQueries({ queryKey: ["categories", store] });
   const create = useMutation({
     mutationFn: (v: Schemas["catalog.CategoryInput"]) => call(api.POST("/api/v1/stores/{store}/categories", { params: { path: { store } }, body: v })),
-    onSuccess: () => { form.resetFields(["name"]); done(); },
-    onError: (e) => message.error(e.message),
+    onSuccess: () => { form.resetFields(["name"]); message.success(t("cat.added")); done(); },
+    onError: (e) => inline(form, e, ["name", "parent_id"]),
   });
   const update = useMutation({
     mutationFn: (v: Schemas["catalog.CategoryInput"]) => call(api.PATCH("/api/v1/stores/{store}/categories/{category}", { params: { path: { store, category: sel! } }, body: v })),
     onSuccess: () => { message.success(t("common.saved")); done(); },
-    onError: (e) => message.error(e.message),
+    onError: (e) => inline(edit, e, ["name", "sort"]),
   });
   const remove = useMutation({
     mutationFn: () => call(api.DELETE("/api/v1/stores/{store}/categories/{category}", { params: { path: { store, category: sel! } } })),
     onSuccess: () => { setSel(undefined); done(); },
     onError: (e) => message.error(e.message),
   });
-  if (q.error) return <QueryError error={q.error} />;
+  if (q.error) return <QueryError error={q.error} retry={() => q.refetch()} />;
   const cats = q.data?.items || [];
   const current = sel ? find(cats, sel) : undefined;
   const toTree = (cs: Category[]): TreeNode[] =>
@@ -62,7 +71,7 @@ export default function Categories() {
             : <EmptyState text={t("cat.empty")} />}
         </Card>
         <Card size="small" title={t("cat.add")} style={{ width: 360 }}>
-          <Form form={form} layout="vertical" onFinish={(v) => create.mutate({ ...v, parent_id: v.parent_id || "" })}>
+          <Form form={form} layout="vertical" onFinish={(v) => create.mutate({ name: v.name, parent_id: v.parent_id || "" })} data-testid="category-form">
             <Form.Item name="parent_id" label={t("cat.parent")}><TreeSelect allowClear treeData={treeData(cats)} placeholder={t("cat.top")} /></Form.Item>
             <Form.Item name="name" label={t("cat.name")} rules={[{ required: true }]}><Input data-testid="category-name" /></Form.Item>
             <Button type="primary" htmlType="submit" loading={create.isPending}>{t("common.add")}</Button>

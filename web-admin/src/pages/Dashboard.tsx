@@ -1,15 +1,16 @@
 import { useQuery } from "@tanstack/react-query";
-import { Card, Col, Row, Segmented, Skeleton, Statistic, Table } from "antd";
+import { Badge, Card, Col, List, Row, Segmented, Skeleton, Statistic, Table } from "antd";
+import { Link } from "react-router-dom";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Bar, BarChart, CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { api, call } from "../api/client";
 import { useStoreInfo } from "../api/hooks";
 import { PageHeader, QueryError, useStore } from "../components/common";
-import { yuan } from "../lib/money";
+import { money } from "../lib/money";
+import { sceneName } from "../lib/describe";
+import type { Translate } from "../lib/forms";
 
-/** WeChat entry scenes that matter for a store (https://developers.weixin.qq.com/miniprogram/dev/reference/scene-list.html). */
-const scenes: Record<string, string> = { "1007": "share_single", "1008": "share_group", "1047": "scan_code", "1048": "scan_code", "1001": "discover", "1089": "recent", "1011": "scan_qr", "": "unknown" };
 
 export default function Dashboard() {
   const { t } = useTranslation();
@@ -20,7 +21,22 @@ export default function Dashboard() {
     queryKey: ["dashboard", store, days],
     queryFn: () => call(api.GET("/api/v1/stores/{store}/dashboard", { params: { path: { store }, query: { days } } })),
   });
-  if (q.error) return <QueryError error={q.error} />;
+  const orderCounts = useQuery({
+    queryKey: ["orders", store, "counts"],
+    queryFn: () => call(api.GET("/api/v1/stores/{store}/orders/counts", { params: { path: { store } } })),
+  });
+  const productCounts = useQuery({
+    queryKey: ["products", store, "counts"],
+    queryFn: () => call(api.GET("/api/v1/stores/{store}/products/counts", { params: { path: { store } } })),
+  });
+  if (q.error) return <QueryError error={q.error} retry={() => void q.refetch()} />;
+  const docs = (info.data?.categories || []).filter((c) => c.status === "pending_documents").length;
+  const todo = [
+    { key: "ship", n: orderCounts.data?.paid, to: "orders" },
+    { key: "refunds", n: orderCounts.data?.refunds_waiting, to: "refunds" },
+    { key: "lowStock", n: (productCounts.data?.low_stock || 0) + (productCounts.data?.sold_out || 0), to: "products" },
+    { key: "documents", n: docs, to: "settings" },
+  ];
   const d = q.data;
   return (
     <>
@@ -31,7 +47,7 @@ export default function Dashboard() {
         <>
           <Row gutter={[16, 16]}>
             {[
-              ["gmv", t("dash.gmv"), "¥" + yuan(d.gmv)],
+              ["gmv", t("dash.gmv"), money(d.gmv)],
               ["paid", t("dash.paidOrders"), d.paid_orders],
               ["orders", t("dash.orders"), d.orders],
               ["members", t("dash.payingMembers"), d.paying_members],
@@ -43,6 +59,14 @@ export default function Dashboard() {
               </Col>
             ))}
           </Row>
+          <Card size="small" title={t("dash.todo")} style={{ marginTop: 16 }} data-testid="todo">
+            <List grid={{ gutter: 16, xs: 2, md: 4 }} dataSource={todo} renderItem={(i) => (
+              <List.Item>
+                <Link to={`/stores/${store}/${i.to}`} data-testid={"todo-" + i.key}>
+                  <Badge count={i.n || 0} showZero color={i.n ? "#d4380d" : "#bfbfbf"} overflowCount={999} /> <span style={{ marginInlineStart: 6 }}>{t("dash.todo_" + i.key)}</span>
+                </Link>
+              </List.Item>)} />
+          </Card>
           <Row gutter={[16, 16]} style={{ marginTop: 16 }}>
             <Col xs={24} xl={14}>
               <Card size="small" title={t("dash.trend")}>
@@ -50,7 +74,7 @@ export default function Dashboard() {
                   <LineChart data={(d.series || []).map((s) => ({ date: s.date!.slice(5), gmv: (s.gmv || 0) / 100, orders: s.orders }))}>
                     <CartesianGrid strokeDasharray="3 3" />
                     <XAxis dataKey="date" />
-                    <YAxis yAxisId="l" />
+                    <YAxis yAxisId="l" tickFormatter={(v: number) => v.toLocaleString("en-US")} />
                     <YAxis yAxisId="r" orientation="right" allowDecimals={false} />
                     <Tooltip />
                     <Line isAnimationActive={false} yAxisId="l" type="monotone" dataKey="gmv" name={t("dash.gmvYuan")} stroke="#1677ff" />
@@ -62,7 +86,7 @@ export default function Dashboard() {
             <Col xs={24} xl={10}>
               <Card size="small" title={t("dash.bySource")}>
                 <ResponsiveContainer width="100%" height={260}>
-                  <BarChart data={(d.by_source || []).map((s) => ({ scene: t("scene." + (scenes[s.scene || ""] || "other"), { code: s.scene }), orders: s.orders }))}>
+                  <BarChart data={(d.by_source || []).map((s) => ({ scene: sceneName(s.scene, t as Translate), orders: s.orders }))}>
                     <CartesianGrid strokeDasharray="3 3" />
                     <XAxis dataKey="scene" />
                     <YAxis allowDecimals={false} />
@@ -79,7 +103,7 @@ export default function Dashboard() {
               columns={[
                 { title: t("product.title"), dataIndex: "title" },
                 { title: t("dash.quantity"), dataIndex: "quantity", align: "right" },
-                { title: t("dash.gmv"), dataIndex: "gmv", align: "right", render: (v: number) => "¥" + yuan(v) },
+                { title: t("dash.gmv"), dataIndex: "gmv", align: "right", render: (v: number) => money(v) },
               ]} />
           </Card>
         </>

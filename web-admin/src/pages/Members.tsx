@@ -27,7 +27,7 @@ export default function Members() {
     enabled: !!open,
     queryFn: () => call(api.GET("/api/v1/stores/{store}/orders", { params: { path: { store }, query: { member_id: open!.id, limit: 50 } } })),
   });
-  if (q.error) return <QueryError error={q.error} />;
+  if (q.error) return <QueryError error={q.error} retry={() => void q.refetch()} />;
   return (
     <>
       <PageHeader title={t("nav.members")} sub={t("member.sub")} />

@@ -111,7 +111,7 @@ function Wizard({ store }: { store: string }) {
   useEffect(() => {
     if (loaded && current === null) setCurrent(params.get("authorized") ? 2 : resumeAt(state));
   }, [loaded, current, state, params]);
-  if (info.error) return <QueryError error={info.error} />;
+  if (info.error) return <QueryError error={info.error} retry={() => void info.refetch()} />;
   const done = stepDone(state);
   const step = current ?? 0;
   const entity = info.data?.store?.entity_type || "mainland";

@@ -21,7 +21,7 @@ function Tenants() {
     queryFn: () => call(api.GET("/api/v1/platform/tenants", { params: { query: { ...filters, cursor } } })),
   });
   const set = (f: Partial<typeof filters>) => { setFilters({ ...filters, ...f }); pager.reset(); };
-  if (q.error) return <QueryError error={q.error} />;
+  if (q.error) return <QueryError error={q.error} retry={() => void q.refetch()} />;
   return (
     <>
       <Space wrap style={{ marginBottom: 12 }}>
@@ -77,7 +77,7 @@ function Rollouts() {
     onSuccess: () => { message.success(t("rollout.started")); void qc.invalidateQueries({ queryKey: ["platform-rollouts"] }); },
     onError: (e) => { if (e instanceof ApiError) { const fe = fieldErrors(e, ["template_id", "version", "concurrency", "stores"]); form.setFields(fe.fields); if (fe.rest) message.error(fe.rest); } },
   });
-  if (templates.error) return <QueryError error={templates.error} />;
+  if (templates.error) return <QueryError error={templates.error} retry={() => void templates.refetch()} />;
   return (
     <>
       <Card size="small" title={t("rollout.new")} style={{ marginBottom: 12 }}>
@@ -98,7 +98,7 @@ function Rollouts() {
 function Jobs() {
   const { t } = useTranslation();
   const q = useQuery({ queryKey: ["jobs"], queryFn: () => call(api.GET("/api/v1/platform/jobs")), refetchInterval: 3000 });
-  if (q.error) return <QueryError error={q.error} />;
+  if (q.error) return <QueryError error={q.error} retry={() => void q.refetch()} />;
   const d = q.data;
   return (
     <Row gutter={[16, 16]}>

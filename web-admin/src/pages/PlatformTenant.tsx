@@ -42,7 +42,7 @@ export default function PlatformTenant() {
     onSuccess: () => { setSuspend(false); setReason(""); done(); },
     onError: (e) => message.error(e.message),
   });
-  if (q.error) return <QueryError error={q.error} />;
+  if (q.error) return <QueryError error={q.error} retry={() => void q.refetch()} />;
   const s = q.data?.store;
   const docs = q.data?.documents || [];
   return (

@@ -1,14 +1,14 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Alert, App, Button, Card, Col, Form, Input, InputNumber, Row, Select, Space, Table, TreeSelect, Upload } from "antd";
-import { MinusCircleOutlined, PlusOutlined } from "@ant-design/icons";
-import { useEffect, useMemo, useState } from "react";
+import { ArrowLeftOutlined, MinusCircleOutlined, PlusOutlined } from "@ant-design/icons";
+import { useEffect, useMemo, useRef, useState } from "react";
 import { useNavigate, useParams } from "react-router-dom";
 import { useTranslation } from "react-i18next";
 import { api, ApiError, call, upload, type Schemas } from "../api/client";
 import { useBusinessCategories, useStoreInfo } from "../api/hooks";
-import AuthImage from "../components/AuthImage";
+import { ProductImage } from "../components/AuthImage";
 import RichEditor from "../components/RichEditor";
-import { PageHeader, QueryError, StatusTag, useLang, useStore } from "../components/common";
+import { PageHeader, PageSkeleton, QueryError, SrLabel, StatusTag, useLang, useStore } from "../components/common";
 import { fieldErrors } from "../lib/forms";
 import { toFen, yuan } from "../lib/money";
 import { matrix, type SkuRow, type Spec } from "../lib/sku";
@@ -43,6 +43,12 @@ export default function ProductEditor() {
   const [rows, setRows] = useState<Row[]>(matrix([]));
   const [images, setImages] = useState<string[]>([]);
   const [err, setErr] = useState("");
+  // The server's errors on SKU rows ("skus[1].price"), shown on the cell they name.
+  const [skuErrs, setSkuErrs] = useState<Record<string, string>>({});
+  // Read when the form's validation finishes, after the click that set it.
+  const onSale = useRef(false);
+  const [thenOnSale, setThenOnSaleState] = useState(false);
+  const setThenOnSale = (v: boolean) => { onSale.current = v; setThenOnSaleState(v); };
   const info = useStoreInfo(store);
   const bc = useBusinessCategories();
   const cats = useQuery({ queryKey: ["categories", store], queryFn: () => call(api.GET("/api/v1/stores/{store}/categories", { params: { path: { store } } })) });
@@ -73,24 +79,35 @@ export default function ProductEditor() {
         return { spec: r.spec, price, market_price: market ?? 0, stock: r.stock ?? 0, barcode: r.barcode || "" };
       });
       const body = { ...v, images, skus, specs: v.specs || [], attributes: v.attributes || [] };
-      if (product) return call(api.PUT("/api/v1/stores/{store}/products/{product}", { params: { path: { store, product } }, body }));
-      return call(api.POST("/api/v1/stores/{store}/products", { params: { path: { store } }, body }));
+      const saved = product
+        ? await call(api.PUT("/api/v1/stores/{store}/products/{product}", { params: { path: { store, product } }, body }))
+        : await call(api.POST("/api/v1/stores/{store}/products", { params: { path: { store } }, body }));
+      if (onSale.current && saved.status !== "on_shelf") {
+        await call(api.PUT("/api/v1/stores/{store}/products/{product}/status", { params: { path: { store, product: saved.id! } }, body: { status: "on_shelf" } }));
+      }
+      return saved;
     },
     onSuccess: (p) => {
-      message.success(t("common.saved"));
+      setErr("");
+      setSkuErrs({});
+      message.success(onSale.current ? t("product.savedOnSale") : t("common.saved"));
       void qc.invalidateQueries({ queryKey: ["products", store] });
       void qc.invalidateQueries({ queryKey: ["product", store, p.id] });
       if (!product) nav(`/stores/${store}/products/${p.id}`, { replace: true });
     },
     onError: (e) => {
       if (e instanceof ApiError) {
-        const fe = fieldErrors(e, ["title", "subtitle", "business_category", "category_id", "description", "attributes", "specs"]);
-        form.setFields(fe.fields);
-        setErr(fe.rest);
+        const fe = fieldErrors(e, ["title", "subtitle", "business_category", "category_id", "description", "attributes", "specs", "skus"]);
+        const sku = fe.fields.filter((f) => f.name[0] === "skus");
+        setSkuErrs(Object.fromEntries(sku.map((f) => [f.name.slice(1).join("."), f.errors[0]])));
+        form.setFields(fe.fields.filter((f) => f.name[0] !== "skus"));
+        setErr(fe.rest || (sku.length ? e.message : ""));
       } else setErr(String(e));
     },
   });
-  if (existing.error) return <QueryError error={existing.error} />;
+  if (existing.error) return <QueryError error={existing.error} retry={() => void existing.refetch()} />;
+  if (product && !existing.data) return <PageSkeleton rows={12} />;
+  const cellErr = (i: number, f: string) => skuErrs[`${i}.${f}`];
   const setRow = (i: number, patch: Partial<Row>) => setRows(rows.map((r, j) => (j === i ? { ...r, ...patch } : r)));
   const specNames = specs.filter((s) => s?.name).map((s) => s.name);
   return (
@@ -98,8 +115,11 @@ export default function ProductEditor() {
       <PageHeader title={product ? existing.data?.title || t("product.edit") : t("product.new")}
         sub={existing.data && <StatusTag status={existing.data.status} />}
         extra={<>
-          <Button onClick={() => nav(`/stores/${store}/products`)}>{t("common.back")}</Button>
-          <Button type="primary" onClick={() => form.submit()} loading={save.isPending} data-testid="save-product">{t("common.save")}</Button>
+          <Button icon={<ArrowLeftOutlined />} onClick={() => nav(`/stores/${store}/products`)}>{t("common.return")}</Button>
+          <Button onClick={() => { setThenOnSale(false); form.submit(); }} loading={save.isPending && !thenOnSale} data-testid="save-product">{t("common.save")}</Button>
+          {existing.data?.status !== "on_shelf" && (
+            <Button type="primary" onClick={() => { setThenOnSale(true); form.submit(); }} loading={save.isPending && thenOnSale} data-testid="save-on-sale">{t("product.saveOnSale")}</Button>
+          )}
         </>} />
       {err && <Alert type="error" showIcon message={err} style={{ marginBottom: 12 }} />}
       <Form form={form} layout="vertical" onFinish={(v) => save.mutate(v)}>
@@ -108,8 +128,10 @@ export default function ProductEditor() {
             <Card title={t("product.basics")} size="small">
               <Form.Item name="title" label={t("product.title")} rules={[{ required: true, max: 60 }]}><Input /></Form.Item>
               <Form.Item name="subtitle" label={t("product.subtitle")}><Input /></Form.Item>
-              <Space style={{ width: "100%" }} size="large">
-                <Form.Item name="business_category" label={t("product.businessCategory")} rules={[{ required: true }]}>
+              <Space style={{ width: "100%" }} size="large" wrap>
+                {/* A validator, not required: true, which would put aria-required on the Select's wrapper div (an axe critical). */}
+                <Form.Item name="business_category" label={t("product.businessCategory")}
+                  rules={[{ validator: (_, v) => (v ? Promise.resolve() : Promise.reject(new Error(t("ferr.required")))) }]}>
                   <Select style={{ width: 220 }} options={active.map((c) => {
                     const x = bc.data?.categories?.find((y) => y.code === c);
                     return { value: c, label: x ? (lang === "zh-CN" ? x.label_zh : x.label) : c };
@@ -129,7 +151,7 @@ export default function ProductEditor() {
               <Space wrap>
                 {images.map((id) => (
                   <div key={id} style={{ position: "relative" }}>
-                    <AuthImage src={`/api/v1/stores/${store}/files/${id}`} />
+                    <ProductImage store={store} file={id} />
                     <Button size="small" type="text" danger style={{ position: "absolute", top: 0, right: 0 }} onClick={() => setImages(images.filter((x) => x !== id))}>×</Button>
                   </div>
                 ))}
@@ -153,8 +175,8 @@ export default function ProductEditor() {
                   <>
                     {fields.map((f) => (
                       <Space key={f.key} align="baseline">
-                        <Form.Item name={[f.name, "name"]} rules={[{ required: true }]}><Input placeholder={t("product.attrName")} /></Form.Item>
-                        <Form.Item name={[f.name, "value"]} rules={[{ required: true }]}><Input placeholder={t("product.attrValue")} /></Form.Item>
+                        <Form.Item name={[f.name, "name"]} rules={[{ required: true }]}><Input placeholder={t("product.attrName")} aria-label={t("product.attrName")} /></Form.Item>
+                        <Form.Item name={[f.name, "value"]} rules={[{ required: true }]}><Input placeholder={t("product.attrValue")} aria-label={t("product.attrValue")} /></Form.Item>
                         <MinusCircleOutlined onClick={() => remove(f.name)} />
                       </Space>
                     ))}
@@ -170,10 +192,11 @@ export default function ProductEditor() {
             {(fields, { add, remove }) => (
               <>
                 {fields.map((f) => (
-                  <Space key={f.key} align="baseline" style={{ display: "flex" }}>
-                    <Form.Item name={[f.name, "name"]} rules={[{ required: true }]}><Input placeholder={t("product.specName")} style={{ width: 140 }} data-testid={"spec-name-" + f.name} /></Form.Item>
+                  <Space key={f.key} align="baseline" style={{ display: "flex" }} wrap>
+                    <SrLabel htmlFor={"spec-values-input-" + f.name}>{t("product.specValues")}</SrLabel>
+                    <Form.Item name={[f.name, "name"]} rules={[{ required: true }]}><Input placeholder={t("product.specName")} aria-label={t("product.specName")} style={{ width: 120 }} data-testid={"spec-name-" + f.name} /></Form.Item>
                     <Form.Item name={[f.name, "values"]} rules={[{ required: true }]}>
-                      <Select mode="tags" placeholder={t("product.specValues")} style={{ minWidth: 360 }} tokenSeparators={[",", "，"]} open={false} data-testid={"spec-values-" + f.name} />
+                      <Select mode="tags" id={"spec-values-input-" + f.name} placeholder={t("product.specValues")} style={{ minWidth: 200, width: "min(360px, 60vw)" }} tokenSeparators={[",", "，"]} open={false} data-testid={"spec-values-" + f.name} />
                     </Form.Item>
                     <MinusCircleOutlined onClick={() => remove(f.name)} />
                   </Space>
@@ -182,21 +205,31 @@ export default function ProductEditor() {
               </>
             )}
           </Form.List>
-          <Table size="small" rowKey={(r) => r.key} pagination={false} dataSource={rows} style={{ marginTop: 12 }} data-testid="sku-matrix"
+          <Table size="small" rowKey={(r) => r.key} pagination={false} dataSource={rows} style={{ marginTop: 12 }} data-testid="sku-matrix" scroll={{ x: "max-content" }}
             columns={[
               ...specNames.map((n) => ({ title: n, key: "s-" + n, render: (_: unknown, r: Row) => r.spec[n] })),
               { title: t("product.priceYuan"), key: "price", render: (_: unknown, r: Row, i: number) => (
-                <Input style={{ width: 110 }} value={r.priceYuan} status={r.priceYuan && toFen(r.priceYuan) === null ? "error" : undefined}
+                <Input style={{ width: 110 }} value={r.priceYuan} status={(r.priceYuan && toFen(r.priceYuan) === null) || cellErr(i, "price") ? "error" : undefined}
+                  title={cellErr(i, "price")} aria-label={skuLabel(r, i, t("product.priceYuan"))}
                   onChange={(e) => setRow(i, { priceYuan: e.target.value })} data-testid={"sku-price-" + i} />) },
               { title: t("product.marketYuan"), key: "market", render: (_: unknown, r: Row, i: number) => (
-                <Input style={{ width: 110 }} value={r.marketYuan} onChange={(e) => setRow(i, { marketYuan: e.target.value })} />) },
+                <Input style={{ width: 110 }} value={r.marketYuan} status={cellErr(i, "market_price") ? "error" : undefined} title={cellErr(i, "market_price")}
+                  aria-label={skuLabel(r, i, t("product.marketYuan"))} onChange={(e) => setRow(i, { marketYuan: e.target.value })} />) },
               { title: t("product.stock"), key: "stock", render: (_: unknown, r: Row, i: number) => (
-                <InputNumber min={0} precision={0} value={r.stock} onChange={(v) => setRow(i, { stock: v ?? 0 })} data-testid={"sku-stock-" + i} />) },
+                <InputNumber min={0} precision={0} value={r.stock} status={cellErr(i, "stock") ? "error" : undefined} title={cellErr(i, "stock")}
+                  aria-label={skuLabel(r, i, t("product.stock"))} onChange={(v) => setRow(i, { stock: v ?? 0 })} data-testid={"sku-stock-" + i} />) },
               { title: t("product.barcode"), key: "barcode", render: (_: unknown, r: Row, i: number) => (
-                <Input style={{ width: 150 }} value={r.barcode} onChange={(e) => setRow(i, { barcode: e.target.value })} />) },
+                <Input style={{ width: 150 }} value={r.barcode} status={cellErr(i, "barcode") ? "error" : undefined} title={cellErr(i, "barcode")}
+                  aria-label={skuLabel(r, i, t("product.barcode"))} onChange={(e) => setRow(i, { barcode: e.target.value })} />) },
             ]} />
         </Card>
       </Form>
     </>
   );
+}
+
+/** "颜色:红 · 售价（元）": what an SKU matrix cell holds, for screen readers (the column header is not its label). */
+function skuLabel(r: Row, i: number, column: string): string {
+  const spec = Object.values(r.spec || {}).join(" ");
+  return `${spec || "#" + (i + 1)} ${column}`;
 }

@@ -5,7 +5,7 @@ import { Link } from "react-router-dom";
 import { useTranslation } from "react-i18next";
 import dayjs from "dayjs";
 import { api, call, type Schemas } from "../api/client";
-import { EmptyState, PageHeader, QueryError, StatusTag, useStore } from "../components/common";
+import { EmptyState, PageHeader, QueryError, SrLabel, StatusTag, useStore } from "../components/common";
 import { yuan } from "../lib/money";
 
 /** Refund requests with approve / reject (and whether the goods came back to stock). */
@@ -32,7 +32,7 @@ export function RefundTable({ store, orderId, status }: { store: string; orderId
     },
     onError: (e) => message.error(e.message),
   });
-  if (q.error) return <QueryError error={q.error} />;
+  if (q.error) return <QueryError error={q.error} retry={() => void q.refetch()} />;
   const rows = (q.data?.items || []).filter((r) => !orderId || r.order_id === orderId);
   return (
     <>
@@ -66,8 +66,8 @@ export default function Refunds() {
   return (
     <>
       <PageHeader title={t("nav.refunds")} sub={t("refund.sub")}
-        extra={<Select allowClear value={status} onChange={setStatus} style={{ width: 160 }} placeholder={t("common.status")}
-          options={["requested", "processing", "succeeded", "rejected", "failed"].map((s) => ({ value: s, label: t("status." + s) }))} />} />
+        extra={<><SrLabel htmlFor="refund-status">{t("common.status")}</SrLabel><Select id="refund-status" allowClear value={status} onChange={setStatus} style={{ width: 160 }} placeholder={t("common.status")}
+          options={["requested", "processing", "succeeded", "rejected", "failed"].map((s) => ({ value: s, label: t("status." + s) }))} /></>} />
       <RefundTable store={store} status={status} />
     </>
   );

@@ -2,10 +2,13 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { App, Button, Form, Input, Popconfirm, Select, Table, Tabs, Typography } from "antd";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
+import { useStaffNames } from "../api/hooks";
+import { auditActor, describeAudit, type AuditEntry } from "../lib/describe";
+import type { Translate } from "../lib/forms";
 import dayjs from "dayjs";
 import { api, ApiError, call } from "../api/client";
 import { Pager, usePager } from "../components/Pager";
-import { EmptyState, PageHeader, QueryError, useStore } from "../components/common";
+import { EmptyState, PageHeader, QueryError, SrLabel, useStore } from "../components/common";
 import { fieldErrors } from "../lib/forms";
 
 export const roles = ["owner", "admin", "catalog_manager", "order_clerk", "viewer"];
@@ -16,20 +19,20 @@ function Staff({ store }: { store: string }) {
   const qc = useQueryClient();
   const q = useQuery({ queryKey: ["staff", store], queryFn: () => call(api.GET("/api/v1/stores/{store}/staff", { params: { path: { store } } })) });
   const done = () => void qc.invalidateQueries({ queryKey: ["staff", store] });
-  if (q.error) return <QueryError error={q.error} />;
+  if (q.error) return <QueryError error={q.error} retry={() => void q.refetch()} />;
   return (
     <Table rowKey="account_id" size="small" dataSource={q.data?.items || []} pagination={false} loading={q.isLoading}
       columns={[
         { title: t("auth.name"), dataIndex: "name" },
         { title: t("auth.email"), dataIndex: "email" },
         { title: t("team.role"), dataIndex: "role", render: (r: string, m) => (
-          <Select size="small" value={r} style={{ width: 160 }} options={roles.map((x) => ({ value: x, label: t("role." + x) }))}
+          <><SrLabel htmlFor={"role-" + m.account_id}>{t("team.role")} {m.name || m.email}</SrLabel><Select id={"role-" + m.account_id} size="small" value={r} style={{ width: 160 }} options={roles.map((x) => ({ value: x, label: t("role." + x) }))}
             onChange={async (role) => {
               try {
                 await call(api.PATCH("/api/v1/stores/{store}/staff/{account}", { params: { path: { store, account: m.account_id! } }, body: { role } }));
                 done();
               } catch (e) { message.error((e as Error).message); }
-            }} />) },
+            }} /></>) },
         { title: "", key: "rm", render: (_, m) => (
           <Popconfirm title={t("team.removeConfirm")} onConfirm={async () => {
             try {
@@ -111,6 +114,7 @@ function Agencies({ store }: { store: string }) {
 
 function AuditLog({ store }: { store: string }) {
   const { t } = useTranslation();
+  const names = useStaffNames(store);
   const [action, setAction] = useState<string>();
   const pager = usePager();
   const cursor = pager.cursor;
@@ -124,10 +128,8 @@ function AuditLog({ store }: { store: string }) {
       <Table rowKey="id" size="small" dataSource={q.data?.items || []} pagination={false} loading={q.isLoading}
         columns={[
           { title: t("common.time"), dataIndex: "created_at", render: (d: string) => dayjs(d).format("YYYY-MM-DD HH:mm:ss") },
-          { title: t("team.action"), dataIndex: "action" },
-          { title: t("team.actor"), key: "actor", render: (_, e) => e.actor_agency_id ? `${e.actor_account_id?.slice(0, 8)} (${t("team.agency")})` : e.actor_account_id?.slice(0, 8) },
-          { title: t("team.target"), key: "target", render: (_, e) => `${e.target_type} ${e.target_id?.slice(0, 12)}` },
-          { title: t("team.detail"), dataIndex: "detail", render: (d: object) => <Typography.Text code style={{ fontSize: 12 }}>{JSON.stringify(d)}</Typography.Text> },
+          { title: t("team.actor"), key: "actor", render: (_, e) => auditActor(e as AuditEntry, { t: t as Translate, names }) },
+          { title: t("team.action"), key: "action", render: (_, e) => describeAudit(e as AuditEntry, { t: t as Translate, names }) },
         ]} />
       <Pager pager={pager} next={q.data?.next_cursor} />
     </>
