@@ -107,7 +107,7 @@ describe('confirm: the server\'s quote and the coupon picker', () => {
       fields: [{ field: 'coupon_id', code: 'coupon_unavailable', message: 'choose another coupon or none' }] } }) })
     await page.instance.submit()
     await simulate.sleep(0)
-    expect(page.data.error).toBe('状态已变化，请刷新后重试')
+    expect(page.data.error).toBe('优惠券刚被其他订单使用，已重新计算价格')
     expect(calls.filter((c) => c.path === '/checkout/preview').length).toBe(2)
   })
 
@@ -118,5 +118,136 @@ describe('confirm: the server\'s quote and the coupon picker', () => {
     await page.instance.onLoad({ sku: 'sku-x', qty: '1' })
     expect(page.data.loadError).toBe('请检查填写的内容')
     expect(page.querySelector('.state').dom.textContent).toContain('重试')
+  })
+})
+
+// byStatus tells which status a GET /me/coupons asked for.
+const byStatus = (o) => ({ [new URL(o.url).searchParams.get('status')]: true })
+
+describe('coupon centre', () => {
+  const gone = reply(409, { error: { code: 'coupon_gone', message: 'all of this coupon have been claimed' } })
+  const already = reply(409, { error: { code: 'limit_reached', message: 'a shopper can claim this coupon 1 times' } })
+
+  test('lists what is claimable with value, rule, validity and what is left; claims; sold-out and already-claimed come from the error codes', async () => {
+    const [c1, c2, c3] = fixture('coupons').items
+    const calls = mockAPI({
+      'GET /coupons': fixture('coupons'),
+      'GET /me/coupons': { items: [] },
+      ['POST /coupons/' + c1.id + '/claim']: fixture('claim'),
+      ['POST /coupons/' + c2.id + '/claim']: gone,
+      ['POST /coupons/' + c3.id + '/claim']: already
+    })
+    const toasts = []
+    jest.spyOn(wx, 'showToast').mockImplementation((o) => toasts.push(o.title))
+    const page = mount('pkg-order/coupons/index')
+    await page.instance.onLoad({})
+    const cards = () => page.querySelectorAll('.coupon')
+    expect(cards().length).toBe(3)
+    const first = cards()[0].dom.textContent
+    expect(first).toContain('¥20')
+    expect(first).toContain('满200可用')
+    expect(first).toContain('满200减20')
+    expect(first).toContain('领取后 7 天内有效')
+    expect(first).toContain('剩余 988 张')
+    expect(cards()[1].dom.textContent).toContain('9折')
+    expect(cards()[1].dom.textContent).toContain('最高减30')
+    expect(cards()[2].dom.textContent).toContain('2026.12.01 - 2026.12.12')
+    await page.instance.claim({ currentTarget: { dataset: { id: c1.id } } })
+    await page.instance.claim({ currentTarget: { dataset: { id: c2.id } } })
+    await page.instance.claim({ currentTarget: { dataset: { id: c3.id } } })
+    expect(calls.filter((c) => c.method === 'POST').map((c) => c.path)).toEqual([c1, c2, c3].map((c) => '/coupons/' + c.id + '/claim'))
+    expect(toasts).toEqual(['领取成功', '来晚了，优惠券已被抢光', '你已经领过这张券了'])
+    expect(page.querySelectorAll('.state-tag').map((t) => t.dom.textContent)).toEqual(['已领取', '已抢光', '已领取'])
+    expect(page.querySelectorAll('.claim').length).toBe(0)
+    expect(cards()[0].dom.textContent).toContain('剩余 987 张')
+    expect(cards()[1].dom.textContent).toContain('剩余 0 张')
+    // A settled coupon is not claimed again.
+    await page.instance.claim({ currentTarget: { dataset: { id: c1.id } } })
+    expect(calls.filter((c) => c.method === 'POST').length).toBe(3)
+  })
+
+  test('coupons the shopper already holds up to the limit show 已领取 before any tap; a per-member limit above one allows another', async () => {
+    const items = fixture('coupons').items
+    items[1].per_member = 2
+    const held = fixture('my-coupons').items
+    mockAPI({ 'GET /coupons': { items }, 'GET /me/coupons': (o) => ({ items: byStatus(o).available ? held.slice(0, 2) : [] }) })
+    const page = mount('pkg-order/coupons/index')
+    await page.instance.onLoad({})
+    expect(page.querySelectorAll('.state-tag').map((t) => t.dom.textContent)).toEqual(['已领取'])
+    expect(page.querySelectorAll('.claim').map((b) => b.dom.textContent)).toEqual(['再领一张', '立即领取'])
+  })
+
+  test('from a product page only the coupons whose scope covers the product', async () => {
+    const product = fixture('product')
+    mockAPI({ 'GET /coupons': fixture('coupons'), 'GET /me/coupons': { items: [] } })
+    const page = mount('pkg-order/coupons/index')
+    await page.instance.onLoad({ product: product.id })
+    expect(page.querySelectorAll('.coupon .name').map((n) => n.dom.textContent)).toEqual(['满200减20', '衬衫专享 9 折'])
+  })
+
+  test('a category coupon covers a product of that category', async () => {
+    mockAPI({ 'GET /coupons': fixture('coupons'), 'GET /me/coupons': { items: [] } })
+    const other = mount('pkg-order/coupons/index')
+    await other.instance.onLoad({ product: 'another', category: fixture('coupons').items[2].scope.ids[0] })
+    expect(other.querySelectorAll('.coupon .name').map((n) => n.dom.textContent)).toEqual(['满200减20', '满500减60'])
+  })
+
+  test('empty and error states', async () => {
+    mockAPI({ 'GET /coupons': { items: [] }, 'GET /me/coupons': { items: [] } })
+    const page = mount('pkg-order/coupons/index')
+    await page.instance.onLoad({})
+    expect(page.querySelector('.empty').dom.textContent).toContain('暂时没有可领的优惠券')
+  })
+
+  test('a failure shows the error with retry, not the empty state', async () => {
+    mockAPI({ 'GET /coupons': reply(500, { error: { code: 'internal', message: 'internal error' } }) })
+    const broken = mount('pkg-order/coupons/index')
+    await broken.instance.onLoad({})
+    expect(broken.querySelector('.state').dom.textContent).toContain('服务开小差了')
+    expect(broken.querySelector('.empty')).toBeFalsy()
+  })
+
+  test('the product page shows the coupons for it and opens the centre filtered to it', async () => {
+    const product = fixture('product')
+    mockAPI({ 'GET /products/': product, 'GET /coupons': fixture('coupons') })
+    const navs = []
+    jest.spyOn(wx, 'navigateTo').mockImplementation((o) => navs.push(o.url))
+    const page = mount('pkg-goods/detail/index')
+    await page.instance.onLoad({ id: product.id })
+    await waitFor(() => page.data.coupons.length)
+    expect(page.querySelectorAll('.coupon-tag').map((t) => t.dom.textContent)).toEqual(['满200减20', '衬衫专享 9 折'])
+    page.querySelector('.coupon-row').dispatchEvent('tap')
+    await simulate.sleep(0)
+    expect(navs).toEqual(['/pkg-order/coupons/index?product=' + product.id])
+  })
+})
+
+describe('我的优惠券', () => {
+  test('available, used and expired tabs, each asked of the server, with empty states', async () => {
+    const mine = fixture('my-coupons')
+    const used = { items: [Object.assign({}, mine.items[0], { status: 'used', order_id: 'order-1', used_at: '2026-11-23T00:00:00Z' })] }
+    const calls = mockAPI({ 'GET /me/coupons': (o) => ({ available: mine, used, expired: { items: [] } })[new URL(o.url).searchParams.get('status')] })
+    const page = mount('pkg-order/my-coupons/index')
+    await page.instance.onLoad({})
+    expect(page.querySelector('.tab.on').dom.textContent).toBe('可使用')
+    expect(page.querySelectorAll('.coupon .name').map((n) => n.dom.textContent)).toEqual(['满200减20', '衬衫专享 9 折', '满500减60'])
+    expect(page.querySelectorAll('.use').length).toBe(3)
+    expect(page.querySelector('.validity').dom.textContent).toBe('2026.11.22 - 2026.11.29')
+    await page.instance.tab({ currentTarget: { dataset: { status: 'used' } } })
+    expect(page.querySelectorAll('.state-tag').map((t) => t.dom.textContent)).toEqual(['已使用'])
+    expect(page.querySelectorAll('.use').length).toBe(0)
+    await page.instance.tab({ currentTarget: { dataset: { status: 'expired' } } })
+    expect(page.querySelector('.empty').dom.textContent).toContain('没有过期的优惠券')
+    expect(calls.map((c) => c.query)).toEqual(['?status=available', '?status=used', '?status=expired'])
+  })
+
+  test('a random coupon shows the amount drawn when it was claimed', async () => {
+    const mc = fixture('claim')
+    mc.coupon = Object.assign({}, mc.coupon, { kind: 'random', amount: 500, amount_max: 1500, threshold: 0 })
+    mc.amount = 1200
+    mockAPI({ 'GET /me/coupons': { items: [mc] } })
+    const page = mount('pkg-order/my-coupons/index')
+    await page.instance.onLoad({ status: 'available' })
+    expect(page.querySelector('.face').dom.textContent).toBe('¥12无门槛')
   })
 })

@@ -26,6 +26,10 @@ const messages = {
   not_found: '内容不存在或已下架',
   conflict: '状态已变化，请刷新后重试',
   file_too_large: '文件太大了',
+  coupon_gone: '来晚了，优惠券已被抢光',
+  limit_reached: '你已经领过这张券了',
+  daily_limit_reached: '今天已经领过了，明天再来吧',
+  coupon_unavailable: '优惠券刚被其他订单使用，已重新计算价格',
   internal: '服务开小差了，请稍后重试'
 }
 
