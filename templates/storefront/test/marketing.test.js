@@ -251,3 +251,121 @@ describe('我的优惠券', () => {
     expect(page.querySelector('.face').dom.textContent).toBe('¥12无门槛')
   })
 })
+
+describe('我的: phone and PIPL', () => {
+  beforeEach(() => {
+    wx.setStorageSync('shoplet.consent', '2026-11')
+    wx.removeStorageSync('shoplet.phoneMode')
+  })
+
+  test('links to 我的优惠券 and the coupon centre', async () => {
+    mockAPI({ 'GET /me': fixture('me') })
+    const navs = []
+    jest.spyOn(wx, 'navigateTo').mockImplementation((o) => navs.push(o.url))
+    const page = mount('pages/user/index')
+    await waitFor(() => page.data.member)
+    page.querySelector('.coupon-mine').dispatchEvent('tap')
+    page.querySelector('.coupon-centre').dispatchEvent('tap')
+    await simulate.sleep(0)
+    expect(navs).toEqual(['/pkg-order/my-coupons/index', '/pkg-order/coupons/index'])
+  })
+
+  test('mainland: getPhoneNumber\'s code goes to PUT /me/phone; a declined request sends nothing', async () => {
+    const calls = mockAPI({ 'GET /me': fixture('me'), 'PUT /me/phone': Object.assign(fixture('me'), { phone: '13800138000', phone_source: 'wechat' }) })
+    jest.spyOn(wx, 'showToast').mockImplementation(() => {})
+    const page = mount('pages/user/index')
+    await waitFor(() => page.data.member)
+    expect(page.querySelector('.get-phone').dom.textContent).toBe('使用微信手机号')
+    expect(page.querySelector('.phone-input')).toBeFalsy()
+    await page.instance.getPhoneNumber({ detail: { errMsg: 'getPhoneNumber:fail user deny' } })
+    expect(calls.filter((c) => c.path === '/me/phone')).toEqual([])
+    await page.instance.getPhoneNumber({ detail: { errMsg: 'getPhoneNumber:ok', code: 'phone-code-1' } })
+    expect(calls.find((c) => c.path === '/me/phone').data).toEqual({ code: 'phone-code-1' })
+    expect(page.querySelector('.phone-value').dom.textContent).toBe('13800138000')
+    expect(page.data.phoneMode).toBe('wechat')
+  })
+
+  test('overseas: the server refuses the code (not_available), the shopper types the phone, and the choice is remembered', async () => {
+    const calls = mockAPI({
+      'GET /me': fixture('me'),
+      'PUT /me/phone': (o) => (o.data.code
+        ? reply(400, { error: { code: 'invalid', message: 'invalid input', fields: [{ field: 'code', code: 'not_available', message: 'WeChat does not give phone numbers to overseas stores; send the number the shopper typed as phone' }] } })
+        : Object.assign(fixture('me'), { phone: o.data.phone, phone_source: 'typed' }))
+    })
+    jest.spyOn(wx, 'showToast').mockImplementation(() => {})
+    const page = mount('pages/user/index')
+    await waitFor(() => page.data.member)
+    await page.instance.getPhoneNumber({ detail: { code: 'c' } })
+    expect(page.data.phoneMode).toBe('typed')
+    expect(page.querySelector('.get-phone')).toBeFalsy()
+    expect(page.querySelector('.phone-error').dom.textContent).toBe('本店无法获取微信手机号，请手动填写')
+    // Checked here first, as the server would.
+    page.instance.phoneInput({ detail: { value: '12ab' } })
+    await page.instance.submitPhone()
+    expect(page.querySelector('.phone-error').dom.textContent).toBe('请输入 6–15 位数字，可以 + 开头')
+    expect(calls.filter((c) => c.path === '/me/phone').length).toBe(1)
+    page.instance.phoneInput({ detail: { value: '+852 6123 4567' } })
+    await page.instance.submitPhone()
+    expect(calls.filter((c) => c.path === '/me/phone').pop().data).toEqual({ phone: '+85261234567' })
+    expect(page.querySelector('.phone-value').dom.textContent).toBe('+85261234567')
+    expect(wx.getStorageSync('shoplet.phoneMode')).toBe('typed')
+  })
+
+  test('WeChat refusing the phone API (no permission) switches to typing without a server call', async () => {
+    const calls = mockAPI({ 'GET /me': fixture('me') })
+    const page = mount('pages/user/index')
+    await waitFor(() => page.data.member)
+    await page.instance.getPhoneNumber({ detail: { errMsg: 'getPhoneNumber:fail no permission' } })
+    expect(page.querySelector('.phone-input')).toBeTruthy()
+    expect(calls.filter((c) => c.path === '/me/phone')).toEqual([])
+  })
+
+  test('导出我的数据 copies the export of GET /me/export', async () => {
+    const exported = { member: fixture('me'), addresses: fixture('addresses').items, orders: [{ id: 'order-1', total: 22600 }], exported_at: '2026-11-22T04:00:00Z' }
+    const calls = mockAPI({ 'GET /me/export': exported, 'GET /me': fixture('me') })
+    const copied = []
+    wx.setClipboardData = (o) => { copied.push(o.data); o.success(); o.complete() }
+    const modals = []
+    wx.showModal = (o) => modals.push(o.content)
+    const page = mount('pages/user/index')
+    await waitFor(() => page.data.member)
+    page.querySelector('.export').dispatchEvent('tap')
+    await waitFor(() => copied.length)
+    expect(calls.filter((c) => c.path === '/me/export').length).toBe(1)
+    expect(JSON.parse(copied[0])).toEqual(exported)
+    expect(modals[0]).toContain(fixture('addresses').items.length + ' 个收货地址和 1 个订单')
+  })
+
+  test('注销账号 asks first, deletes with DELETE /me, forgets the session and starts over', async () => {
+    const calls = mockAPI({ 'GET /me': fixture('me'), 'DELETE /me': reply(204, '') })
+    wx.setStorageSync('shoplet.member', 'member-1')
+    let answer = false
+    wx.showModal = (o) => o.success({ confirm: answer })
+    jest.spyOn(wx, 'showToast').mockImplementation(() => {})
+    const relaunch = []
+    wx.reLaunch = (o) => relaunch.push(o.url)
+    const page = mount('pages/user/index')
+    await waitFor(() => page.data.member)
+    await page.instance.deleteAccount()
+    expect(calls.filter((c) => c.method === 'DELETE')).toEqual([])
+    answer = true
+    await page.instance.deleteAccount()
+    expect(calls.filter((c) => c.method === 'DELETE').map((c) => c.path)).toEqual(['/me'])
+    expect(wx.getStorageSync('shoplet.token')).toBe('')
+    expect(wx.getStorageSync('shoplet.member')).toBe('')
+    expect(wx.getStorageSync('shoplet.consent')).toBe('')
+    expect(relaunch).toEqual(['/pages/home/index'])
+  })
+
+  test('a deletion the server refuses keeps the session and says why', async () => {
+    mockAPI({ 'GET /me': fixture('me'), 'DELETE /me': reply(500, { error: { code: 'internal', message: 'internal error' } }) })
+    wx.showModal = (o) => o.success({ confirm: true })
+    const toasts = []
+    jest.spyOn(wx, 'showToast').mockImplementation((o) => toasts.push(o.title))
+    const page = mount('pages/user/index')
+    await waitFor(() => page.data.member)
+    await page.instance.deleteAccount()
+    expect(toasts).toEqual(['服务开小差了，请稍后重试'])
+    expect(wx.getStorageSync('shoplet.token')).toBe('shop-token-1')
+  })
+})
