@@ -369,3 +369,17 @@ describe('我的: phone and PIPL', () => {
     expect(wx.getStorageSync('shoplet.token')).toBe('shop-token-1')
   })
 })
+
+test('order detail shows the discounts the order was charged with, by kind', async () => {
+  const q = fixture('preview')
+  const order = { id: 'order-1', order_no: '2611220000000001', status: 'paid', item_total: q.item_total, discount_total: q.discount_total,
+    shipping_fee: q.shipping_fee, total: q.total, coupon_id: q.coupon_id, adjustments: q.adjustments,
+    lines: [{ id: 'line-1', sku_id: q.lines[0].sku_id, title: 'Linen shirt', price: 12900, quantity: 2, discount: 4000, paid_amount: 21800, adjustments: q.lines[0].adjustments }] }
+  mockAPI({ 'GET /orders/': order })
+  const page = mount('pkg-order/detail/index')
+  await page.instance.onLoad({ id: 'order-1' })
+  await waitFor(() => page.data.order)
+  expect(page.querySelectorAll('.discount').map((d) => d.dom.textContent)).toEqual(['限时折扣-¥20.00', '优惠券-¥20.00'])
+  expect(page.querySelector('.total').dom.textContent).toContain('¥226.00')
+  expect(page.dom.textContent).toContain('¥258.00')
+})
