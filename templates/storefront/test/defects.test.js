@@ -53,7 +53,7 @@ describe('2. privacy: one popup on every page that calls a privacy-protected API
     wx.onNeedPrivacyAuthorization = (fn) => { need = fn }
     const contracts = []
     wx.openPrivacyContract = (o) => contracts.push(o)
-    const calls = mockAPI({ 'GET /cart': { items: [] }, 'GET /addresses': { items: [] }, 'POST /me/consent': { consent_version: '2026-11' } })
+    const calls = mockAPI({ 'POST /checkout/preview': { lines: [], coupons: [], adjustments: [] }, 'GET /me/coupons': { items: [] }, 'GET /addresses': { items: [] }, 'POST /me/consent': { consent_version: '2026-11' } })
     require('../utils/privacy').install()
     const page = mount('pkg-order/confirm/index')
     await page.instance.onLoad({ from: 'cart' })

@@ -52,13 +52,15 @@ test('product detail picks a SKU by spec, shows stock, and adds to cart', async 
   expect(share.path).toContain('/pkg-goods/detail/index?id=' + product.id)
 })
 
-test('checkout shows the order, uses the default address, asks to subscribe, and pays with the server\'s parameters', async () => {
+test('checkout shows the server\'s quote, uses the default address, asks to subscribe, and pays with the server\'s parameters', async () => {
   const payment = { appId: 'wx0123456789abcdef', timeStamp: '1795318632', nonceStr: 'n', package: 'prepay_id=wx1', signType: 'RSA', paySign: 'sig' }
   const product = fixture('product')
+  const preview = fixture('preview')
   const calls = mockAPI({
-    'GET /products/': product,
+    'POST /checkout/preview': preview,
     'GET /addresses': fixture('addresses'),
-    'POST /checkout': { order: { id: 'order-1', order_no: '2611220000000001' }, created: true, payment }
+    'GET /me/coupons': fixture('my-coupons'),
+    'POST /checkout': { order: { id: 'order-1', order_no: '2611220000000001', total: preview.total }, created: true, payment }
   })
   const chosen = jest.spyOn(wx, 'chooseAddress').mockImplementation(() => { throw new Error('a saved address exists: no import') })
   const asked = []
@@ -70,12 +72,15 @@ test('checkout shows the order, uses the default address, asks to subscribe, and
   const page = mount('pkg-order/confirm/index')
   await page.instance.onLoad({ sku: product.skus[0].id, qty: '2', product: product.id })
   await simulate.sleep(0)
-  // The shopper sees what they pay for: line, price, quantity, shipping, total, address.
+  // The quote is asked for these items, shipped to the default address.
+  const q = calls.find((c) => c.path === '/checkout/preview')
+  expect(q.data).toEqual({ items: [{ sku_id: product.skus[0].id, quantity: 2 }], address_id: fixture('addresses').items[0].id })
+  // The shopper sees what they pay for: line, price, quantity, discounts, shipping, total, address.
   const text = page.dom.textContent
   expect(text).toContain('Linen shirt')
   expect(text).toContain('× 2')
-  expect(text).toContain('免运费')
-  expect(page.querySelector('.total').querySelector('.price').dom.textContent).toBe('¥258.00')
+  expect(page.querySelector('.total').querySelector('.price').dom.textContent).toBe('¥226.00')
+  expect(page.querySelector('.item-total').querySelector('.price').dom.textContent).toBe('¥258.00')
   expect(page.data.addressId).toBe(fixture('addresses').items[0].id)
   expect(text).toContain('南京西路 1 号')
   page.instance.remark({ detail: { value: ' 请用纸箱 ' } })
@@ -85,6 +90,7 @@ test('checkout shows the order, uses the default address, asks to subscribe, and
   const co = calls.find((c) => c.path === '/checkout')
   expect(co.data.items).toEqual([{ sku_id: product.skus[0].id, quantity: 2 }])
   expect(co.data.address_id).toBe(fixture('addresses').items[0].id)
+  expect(co.data.coupon_id).toBe(preview.coupon_id)
   expect(co.data.remark).toBe('请用纸箱')
   expect(co.data.idempotency_key).toMatch(/^co-/)
   expect(paid[0].package).toBe('prepay_id=wx1')
@@ -95,7 +101,10 @@ test('checkout shows the order, uses the default address, asks to subscribe, and
 
 test('checkout imports a WeChat address once, as the default, when the shopper has none', async () => {
   const calls = mockAPI({
-    'GET /cart': { items: [{ sku_id: 'sku-1', title: 'Logo tee', spec: {}, price: 9900, quantity: 1, available: true }] },
+    'POST /checkout/preview': { lines: [{ sku_id: 'sku-1', title: 'Logo tee', spec: {}, price: 9900, quantity: 1, available: true, list_amount: 9900,
+      discount: 0, paid_amount: 9900, adjustments: [] }], item_total: 9900, discount_total: 0, shipping_fee: 0, total: 9900, adjustments: [],
+    free_shipping: false, coupon_id: '', coupons: [] },
+    'GET /me/coupons': { items: [] },
     'GET /addresses': { items: [] },
     'POST /addresses': (o) => Object.assign({ id: 'addr-new' }, o.data)
   })
@@ -198,7 +207,7 @@ test('the result page trusts the server, not the phone', async () => {
   mockAPI({ 'GET /orders/': () => ({ id: 'order-1', status }) })
   const page = mount('pkg-order/result/index')
   const done = page.instance.onLoad({ id: 'order-1', ok: '1' })
-  await simulate.sleep(10)
+  await waitFor(() => page.querySelector('.title')) // a loaded machine is slow
   expect(page.querySelector('.title').dom.textContent).toBe('支付处理中…')
   status = 'paid' // WeChat Pay's notification arrived
   await done

@@ -26,6 +26,10 @@ const messages = {
   not_found: '内容不存在或已下架',
   conflict: '状态已变化，请刷新后重试',
   file_too_large: '文件太大了',
+  coupon_gone: '来晚了，优惠券已被抢光',
+  limit_reached: '你已经领过这张券了',
+  daily_limit_reached: '今天已经领过了，明天再来吧',
+  coupon_unavailable: '优惠券刚被其他订单使用，已重新计算价格',
   internal: '服务开小差了，请稍后重试'
 }
 
@@ -109,6 +113,15 @@ function memberId() {
   return (app && app.globalData && app.globalData.memberId) || wx.getStorageSync(MEMBER_KEY) || ''
 }
 
+// forget drops the session and member id on this phone (after the account
+// is deleted: nothing of the shopper stays behind).
+function forget() {
+  wx.removeStorageSync(TOKEN_KEY)
+  wx.removeStorageSync(MEMBER_KEY)
+  const app = typeof getApp === 'function' ? getApp() : null
+  if (app && app.globalData) app.globalData.memberId = ''
+}
+
 // imageURL is a product image's address (served publicly by the shop API).
 function imageURL(id) {
   return id ? base() + '/images/' + id : ''
@@ -155,6 +168,7 @@ module.exports = {
   request,
   login,
   memberId,
+  forget,
   imageURL,
   assetURL,
   richText,
@@ -165,6 +179,17 @@ module.exports = {
   setCart: (skuId, quantity) => request('PUT', '/cart/' + encodeURIComponent(skuId), { quantity }),
   addAddress: (a) => request('POST', '/addresses', a),
   checkout: (input) => request('POST', '/checkout', input),
+  // The server's price of items (or the cart when items is empty): lines with
+  // their adjustments, discounts, shipping, total, the coupons held (the best
+  // one applied unless coupon_id names one or no_coupon is set).
+  preview: (input) => request('POST', '/checkout/preview', input),
+  couponCentre: () => request('GET', '/coupons'),
+  claimCoupon: (id) => request('POST', '/coupons/' + encodeURIComponent(id) + '/claim'),
+  myCoupons: (status) => request('GET', '/me/coupons?status=' + encodeURIComponent(status)),
+  // Phone: a getPhoneNumber code (mainland stores) or a typed number (overseas).
+  setPhone: (input) => request('PUT', '/me/phone', input),
+  exportData: () => request('GET', '/me/export'),
+  deleteAccount: () => request('DELETE', '/me'),
   orders: (query) => request('GET', '/orders' + (query || '')),
   order: (id) => request('GET', '/orders/' + encodeURIComponent(id)),
   cancel: (id) => request('POST', '/orders/' + encodeURIComponent(id) + '/cancel'),

@@ -2,6 +2,7 @@ const api = require('../../utils/api')
 const page = require('../../behaviors/page')
 const { binding } = require('../../utils/ext')
 const { sharePath } = require('../../utils/share')
+const coupons = require('../../utils/coupons')
 
 // match finds the SKU whose spec equals the chosen values.
 function match(skus, chosen) {
@@ -10,7 +11,7 @@ function match(skus, chosen) {
 
 Component({
   behaviors: [page],
-  data: { id: '', product: null, chosen: {}, sku: null, quantity: 1, cart: true, images: [], description: '', loading: true, error: '' },
+  data: { id: '', product: null, chosen: {}, sku: null, quantity: 1, cart: true, images: [], description: '', loading: true, error: '', coupons: [] },
   methods: {
     onLoad(query) {
       this.setData({ id: query.id, cart: binding().features.cart !== false })
@@ -23,7 +24,21 @@ Component({
         ;(p.specs || []).forEach((s) => { chosen[s.name] = s.values[0] })
         this.setData({ product: p, chosen, sku: match(p.skus, chosen), images: (p.images || []).map(api.imageURL),
           description: api.richText(p.description), loading: false })
+        this.loadCoupons(p)
       }, (err) => this.setData({ loading: false, error: err.message }))
+    },
+    // The centre's coupons whose scope covers this product (the coupon's
+    // scope: store, these products, these categories, exclusions). Not
+    // essential: a failure leaves the row out.
+    loadCoupons(p) {
+      return api.couponCentre().then((page) => {
+        const list = (page.items || []).filter((c) => coupons.appliesTo(c, p.id, p.category_id || ''))
+        this.setData({ coupons: list.slice(0, 3).map((c) => ({ id: c.id, text: c.name })) })
+      }, () => this.setData({ coupons: [] }))
+    },
+    openCoupons() {
+      const p = this.data.product
+      wx.navigateTo({ url: '/pkg-order/coupons/index?product=' + encodeURIComponent(p.id) + (p.category_id ? '&category=' + encodeURIComponent(p.category_id) : '') })
     },
     choose(e) {
       const chosen = Object.assign({}, this.data.chosen, { [e.currentTarget.dataset.name]: e.currentTarget.dataset.value })
