@@ -33,6 +33,8 @@ CREATE TABLE subscriptions (
   status text NOT NULL CHECK (status IN ('trial','active','grace','closed')),
   period_end timestamptz NOT NULL,
   grace_end timestamptz NOT NULL,
+  -- The last expiry reminder sent for this period (days before its end; 0: none).
+  reminded_before bigint NOT NULL DEFAULT 0,
   created_at timestamptz NOT NULL,
   updated_at timestamptz NOT NULL,
   PRIMARY KEY (tenant_id)

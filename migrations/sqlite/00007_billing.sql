@@ -30,6 +30,7 @@ CREATE TABLE subscriptions (
   status TEXT NOT NULL CHECK (status IN ('trial','active','grace','closed')),
   period_end DATETIME NOT NULL,
   grace_end DATETIME NOT NULL,
+  reminded_before INTEGER NOT NULL DEFAULT 0,
   created_at DATETIME NOT NULL,
   updated_at DATETIME NOT NULL,
   PRIMARY KEY (tenant_id)

@@ -262,7 +262,23 @@ func TestExpiryGraceCloseReopen(t *testing.T) {
 			t.Fatalf("sweep at %v: %+v %v, want %+v", at, got, err, want)
 		}
 	}
+	// Reminders 7 and 1 days before, each once.
+	mailbox := "owner@lapsing-shop.example"
+	had := len(e.Outbox.To(mailbox))
+	sweep(end.Add(-8*24*time.Hour), billing.Swept{})
+	sweep(end.Add(-6*24*time.Hour), billing.Swept{Reminded: 1})
+	sweep(end.Add(-5*24*time.Hour), billing.Swept{})
+	if m := e.WaitMail(mailbox, had+1); !strings.Contains(m.Subject, "7 day") || !strings.Contains(m.Body, sid) {
+		t.Fatalf("7-day reminder: %+v", m)
+	}
+	sweep(end.Add(-12*time.Hour), billing.Swept{Reminded: 1})
 	sweep(end.Add(-time.Minute), billing.Swept{})
+	if m := e.WaitMail(mailbox, had+2); !strings.Contains(m.Subject, "1 day") {
+		t.Fatalf("1-day reminder: %+v", m)
+	}
+	if n := len(e.Outbox.To("owner@paid-up-shop.example")); n != 0 {
+		t.Fatalf("the paid-up store's owner got %d reminders", n)
+	}
 	sweep(end.Add(time.Minute), billing.Swept{Grace: 1})
 	sweep(end.Add(time.Minute), billing.Swept{}) // again: nothing more
 	if status(cs) != "grace" || status(other) != "active" {

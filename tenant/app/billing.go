@@ -4,11 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
 	"github.com/hibiken/asynq"
+	"github.com/shoplet/shoplet/pkg/mail"
 	"github.com/shoplet/shoplet/tenant/billing"
+	"github.com/shoplet/shoplet/tenant/jobs"
 )
 
 // TypeBillingSweep moves lapsed stores to grace and then closed (platform task).
@@ -30,12 +33,26 @@ func (a *App) wireBilling() {
 			p.NotifyBase = strings.TrimRight(orString(a.Cfg.PublicURL, a.Cfg.BaseURL), "/")
 		}
 	}
+	// Reminders go out as platform mail; the task id makes a repeat (a sweep
+	// killed before it recorded the reminder) a no-op while the first is kept.
+	a.Billing.Remind = func(ctx context.Context, r billing.Reminder) error {
+		m := mail.Message{To: r.OwnerEmail, Subject: fmt.Sprintf("%s: your %s plan ends in %d day(s)", r.StoreName, r.PlanName, r.DaysBefore),
+			Body: fmt.Sprintf("The %s plan of %s ends on %s (UTC). Renew in the console to keep the store open: %s/stores/%s/billing\n"+
+				"After it ends the store keeps selling for a grace period, then closes to shoppers until it is paid.\n",
+				r.PlanName, r.StoreName, r.PeriodEnd.Format("2006-01-02 15:04"), strings.TrimRight(a.Cfg.BaseURL, "/"), r.StoreID)}
+		id := fmt.Sprintf("billing-remind-%s-%d-%d", r.StoreID, r.PeriodEnd.Unix(), r.DaysBefore)
+		_, err := a.Queue.EnqueuePlatform(ctx, jobs.TypePlatformMail, m, asynq.TaskID(id), asynq.Retention(7*24*time.Hour))
+		if errors.Is(err, asynq.ErrTaskIDConflict) {
+			return nil
+		}
+		return err
+	}
 	a.Stores.Billing = a.Billing
 	a.Catalog.Quota = a.Billing
 	a.Mux.HandlePlatform(TypeBillingSweep, func(ctx context.Context, _ json.RawMessage) error {
 		n, err := a.Billing.Sweep(ctx, time.Now())
-		if err == nil && (n.Grace > 0 || n.Closed > 0) {
-			a.Log.InfoContext(ctx, "billing sweep", "grace", n.Grace, "closed", n.Closed)
+		if err == nil && (n.Reminded > 0 || n.Grace > 0 || n.Closed > 0) {
+			a.Log.InfoContext(ctx, "billing sweep", "reminded", n.Reminded, "grace", n.Grace, "closed", n.Closed)
 		}
 		return err
 	})

@@ -74,8 +74,21 @@ type Subscription struct {
 	Status    string    `json:"status"`
 	PeriodEnd time.Time `json:"period_end"`
 	GraceEnd  time.Time `json:"grace_end"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
+	// RemindedBefore is the last expiry reminder sent for this period, in
+	// days before its end (0: none yet).
+	RemindedBefore int       `json:"-"`
+	CreatedAt      time.Time `json:"created_at"`
+	UpdatedAt      time.Time `json:"updated_at"`
+}
+
+// ReminderDays are the days before a period ends that its owner is mailed.
+var ReminderDays = []int{7, 1}
+
+// Reminder tells a store's owner that its period ends soon.
+type Reminder struct {
+	StoreID, StoreName, OwnerEmail, PlanName string
+	PeriodEnd                                time.Time
+	DaysBefore                               int
 }
 
 // Service manages plans, subscriptions and payments.
@@ -87,6 +100,11 @@ type Service struct {
 	// Pay places Native orders on the platform's merchant account; nil: only
 	// bank transfers.
 	Pay *Pay
+	// Remind queues an expiry reminder's mail. The sweep calls it before it
+	// records the reminder as sent, so a run killed between the two sends it
+	// again on the next run: Remind should drop a repeat of the same
+	// (store, period end, days) itself. nil sends none.
+	Remind func(ctx context.Context, r Reminder) error
 }
 
 func (s *Service) now() time.Time { return time.Now().UTC() }
@@ -276,33 +294,46 @@ func (s *Service) StartTrial(ctx context.Context, storeID, ownerID string) error
 		CreatedAt: now, UpdatedAt: now}).Error
 }
 
-// limitErr is the one plan_limit error: the limit, the plan's number and a
-// published plan that allows more (the console offers it as the upgrade).
+// limitErr is the one plan_limit error (403): the message names the limit,
+// the store's plan and the published plan that allows more at the lowest
+// step (cheapest on a tie); fields[0] names the limit, and fields[1], when
+// such a plan exists, carries its id as code ("upgrade_plan_id") for the
+// console's upgrade prompt.
 func (s *Service) limitErr(ctx context.Context, limit, planName string, max int64, of func(Plan) int64) error {
 	msg := fmt.Sprintf("the %s plan allows %d %s", planName, max, strings.ReplaceAll(limit, "_", " "))
-	plans, err := s.Plans(ctx, false)
-	if err == nil {
-		var up *Plan
-		for i := range plans {
-			if n := of(plans[i]); n == 0 || n > max {
-				if up == nil || (of(*up) != 0 && (n == 0 || n < of(*up))) || (n == of(*up) && plans[i].PriceYear < up.PriceYear) {
-					up = &plans[i]
-				}
-			}
+	e := &errs.Error{Kind: errs.Forbidden, Code: "plan_limit"}
+	// rank orders plans by how much of the limit they allow; unlimited last.
+	rank := func(p Plan) int64 {
+		if of(p) == 0 {
+			return 1 << 62
 		}
-		if up != nil {
-			msg += fmt.Sprintf("; the %s plan allows ", up.Name)
-			if n := of(*up); n == 0 {
-				msg += "any number"
-			} else {
-				msg += fmt.Sprint(n)
+		return of(p)
+	}
+	var up *Plan
+	if plans, err := s.Plans(ctx, false); err == nil {
+		for i := range plans {
+			p := &plans[i]
+			if rank(*p) <= max {
+				continue
 			}
-			return &errs.Error{Kind: errs.Forbidden, Code: "plan_limit", Message: msg,
-				Fields: []errs.FieldError{{Field: limit, Code: "plan_limit", Message: msg}, {Field: "upgrade_plan_id", Code: up.ID, Message: up.Name}}}
+			if up == nil || rank(*p) < rank(*up) || (rank(*p) == rank(*up) && p.PriceYear < up.PriceYear) {
+				up = p
+			}
 		}
 	}
-	return &errs.Error{Kind: errs.Forbidden, Code: "plan_limit", Message: msg,
-		Fields: []errs.FieldError{{Field: limit, Code: "plan_limit", Message: msg}}}
+	if up != nil {
+		n := "any number"
+		if of(*up) > 0 {
+			n = fmt.Sprint(of(*up))
+		}
+		msg += fmt.Sprintf("; the %s plan allows %s", up.Name, n)
+	}
+	e.Message = msg
+	e.Fields = []errs.FieldError{{Field: limit, Code: "plan_limit", Message: msg}}
+	if up != nil {
+		e.Fields = append(e.Fields, errs.FieldError{Field: "upgrade_plan_id", Code: up.ID, Message: up.Name})
+	}
+	return e
 }
 
 // Reserve checks, inside the caller's tenant transaction, that the store may
@@ -464,16 +495,21 @@ func (s *Service) Open(ctx context.Context) error {
 
 // Swept is what one expiry run changed.
 type Swept struct {
-	Grace  int64 `json:"grace"`
-	Closed int64 `json:"closed"`
+	Reminded int64 `json:"reminded"`
+	Grace    int64 `json:"grace"`
+	Closed   int64 `json:"closed"`
 }
 
 // Sweep moves stores whose period ended into grace, and stores whose grace
-// ended to closed, as of now. Each step is one conditional UPDATE, so a run
+// ended to closed, as of now, after mailing the owners of periods that end
+// within ReminderDays. Each step is one conditional UPDATE, so a run
 // repeated, or cut short and run again, ends where one clean run does.
 func (s *Service) Sweep(ctx context.Context, now time.Time) (Swept, error) {
 	now = now.UTC()
 	var out Swept
+	if err := s.remind(ctx, now, &out); err != nil {
+		return out, err
+	}
 	err := s.T.PlatformTx(ctx, func(ctx context.Context) error {
 		db := s.T.P(ctx)
 		r := db.Model(&Subscription{}).Where("status IN ? AND period_end <= ?", []string{Trial, Active}, now).
@@ -487,4 +523,48 @@ func (s *Service) Sweep(ctx context.Context, now time.Time) (Swept, error) {
 		return r.Error
 	})
 	return out, err
+}
+
+// remind mails the owners of running periods that end within a reminder's
+// days and have not had that reminder, then records it as sent.
+func (s *Service) remind(ctx context.Context, now time.Time, out *Swept) error {
+	if s.Remind == nil {
+		return nil
+	}
+	for _, days := range ReminderDays {
+		var due []struct {
+			TenantID, Name, Email, PlanName string
+			PeriodEnd                       time.Time
+		}
+		// Only the closest reminder not yet sent: a store that lapses unseen
+		// for a week gets the 1-day mail, not both.
+		next := 0
+		for _, d := range ReminderDays {
+			if d < days {
+				next = d
+			}
+		}
+		err := s.T.P(ctx).Table("subscriptions s").Select("s.tenant_id, t.name, a.email, p.name AS plan_name, s.period_end").
+			Joins("JOIN tenants t ON t.id = s.tenant_id").Joins("JOIN accounts a ON a.id = t.owner_account_id").Joins("JOIN plans p ON p.id = s.plan_id").
+			Where("s.status IN ? AND s.period_end > ? AND s.period_end <= ? AND s.period_end > ? AND (s.reminded_before = 0 OR s.reminded_before > ?)",
+				[]string{Trial, Active}, now, now.Add(time.Duration(days)*24*time.Hour), now.Add(time.Duration(next)*24*time.Hour), days).
+			Scan(&due).Error
+		if err != nil {
+			return err
+		}
+		for _, d := range due {
+			if err := s.Remind(ctx, Reminder{StoreID: d.TenantID, StoreName: d.Name, OwnerEmail: d.Email, PlanName: d.PlanName,
+				PeriodEnd: d.PeriodEnd.UTC(), DaysBefore: days}); err != nil {
+				return err
+			}
+			// The window again: a payment meanwhile started a new period, whose reminders are still due.
+			r := s.T.P(ctx).Model(&Subscription{}).Where("tenant_id = ? AND period_end <= ? AND (reminded_before = 0 OR reminded_before > ?)",
+				d.TenantID, now.Add(time.Duration(days)*24*time.Hour), days).Updates(map[string]any{"reminded_before": days})
+			if r.Error != nil {
+				return r.Error
+			}
+			out.Reminded += r.RowsAffected
+		}
+	}
+	return nil
 }

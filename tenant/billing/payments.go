@@ -308,7 +308,7 @@ func (s *Service) settle(ctx context.Context, outTradeNo, transactionID string, 
 			end = from.AddDate(0, 1, 0)
 		}
 		if err := db.Model(&Subscription{}).Where("tenant_id = ?", tid).Updates(map[string]any{"plan_id": p.PlanID, "status": Active,
-			"period_end": end, "grace_end": end.Add(s.grace()), "updated_at": now}).Error; err != nil {
+			"period_end": end, "grace_end": end.Add(s.grace()), "reminded_before": 0, "updated_at": now}).Error; err != nil {
 			return err
 		}
 		if err := db.Model(&Payment{}).Where("id = ?", p.ID).Update("period_end", end).Error; err != nil {
