@@ -38,9 +38,10 @@ import (
 
 // DirectoryTables carry a tenant_id but are platform tables: who may reach
 // which store (memberships, agency grants), the operator's review queue, the
-// third-party platform's authoriser directory and rollout items. They are read
+// third-party platform's authoriser directory, rollout items and each store's
+// plan subscription (billing: the expiry job reads it across stores). They are read
 // across tenants by the platform and are not under row-level security.
-var DirectoryTables = map[string]bool{"memberships": true, "agency_grants": true, "review_queue": true, "authorizers": true, "rollout_items": true}
+var DirectoryTables = map[string]bool{"memberships": true, "agency_grants": true, "review_queue": true, "authorizers": true, "rollout_items": true, "subscriptions": true}
 
 // ErrUnscoped is returned when a statement names a tenant-owned table without
 // a tenant condition for it.

@@ -28,6 +28,7 @@ import (
 	"github.com/shoplet/shoplet/templates"
 	"github.com/shoplet/shoplet/tenant"
 	"github.com/shoplet/shoplet/tenant/app"
+	"github.com/shoplet/shoplet/tenant/billing"
 	"github.com/shoplet/shoplet/tenant/payment"
 	"github.com/shoplet/shoplet/tenant/settings"
 	"github.com/shoplet/shoplet/tenant/thirdparty"
@@ -79,6 +80,15 @@ type Config struct {
 	SpAPIv3Key      string `env:"WECHATPAY_SP_APIV3_KEY"`
 	SpPublicKeyID   string `env:"WECHATPAY_SP_PUBLIC_KEY_ID"`
 	SpPublicKeyFile string `env:"WECHATPAY_SP_PUBLIC_KEY_FILE"`
+	// The platform's own WeChat Pay merchant account, which brands pay their
+	// plans to with Native QR codes; without it, plans are paid by transfer.
+	BillMchID         string `env:"BILLING_WECHATPAY_MCHID"`
+	BillAppID         string `env:"BILLING_WECHATPAY_APPID"`
+	BillSerial        string `env:"BILLING_WECHATPAY_SERIAL"`
+	BillPrivateKey    string `env:"BILLING_WECHATPAY_PRIVATE_KEY_FILE"`
+	BillAPIv3Key      string `env:"BILLING_WECHATPAY_APIV3_KEY"`
+	BillPublicKeyID   string `env:"BILLING_WECHATPAY_PUBLIC_KEY_ID"`
+	BillPublicKeyFile string `env:"BILLING_WECHATPAY_PUBLIC_KEY_FILE"`
 	// Mail: an SMTP submission server. Without one, mail is written to the
 	// log (development only: it carries sign-in links).
 	SMTPHost     string `env:"SMTP_HOST"`
@@ -102,8 +112,8 @@ func (c Config) String() string {
 		}
 		return "[set]"
 	}
-	return fmt.Sprintf("env=%s addr=%s base_url=%s public_url=%s data_dir=%s database=%s redis=%s master_key=%s worker=%s wechat_fake=%v sp_apiv3_key=%s component=%s component_secret=%s smtp=%s smtp_user=%s smtp_password=%s",
-		c.Env, c.Addr, c.BaseURL, c.PublicURL, c.DataDir, redactURL(c.DatabaseURL), redactURL(c.RedisURL), mask(c.MasterKey), c.Worker, c.WeChatFake, mask(c.SpAPIv3Key),
+	return fmt.Sprintf("env=%s addr=%s base_url=%s public_url=%s data_dir=%s database=%s redis=%s master_key=%s worker=%s wechat_fake=%v sp_apiv3_key=%s billing_apiv3_key=%s component=%s component_secret=%s smtp=%s smtp_user=%s smtp_password=%s",
+		c.Env, c.Addr, c.BaseURL, c.PublicURL, c.DataDir, redactURL(c.DatabaseURL), redactURL(c.RedisURL), mask(c.MasterKey), c.Worker, c.WeChatFake, mask(c.SpAPIv3Key), mask(c.BillAPIv3Key),
 		c.ComponentAppID, mask(c.ComponentSecret), c.SMTPHost, c.SMTPUsername, mask(c.SMTPPassword))
 }
 
@@ -332,6 +342,10 @@ func appConfig(cfg Config, log *slog.Logger) (app.Config, error) {
 	if err != nil {
 		return app.Config{}, err
 	}
+	bill, err := billingAccount(cfg)
+	if err != nil {
+		return app.Config{}, err
+	}
 	var out mail.Sender
 	if cfg.SMTPHost != "" {
 		s := mail.SMTP{Host: cfg.SMTPHost, Port: cfg.SMTPPort, Security: cfg.SMTPSecurity, Username: cfg.SMTPUsername,
@@ -350,7 +364,7 @@ func appConfig(cfg Config, log *slog.Logger) (app.Config, error) {
 		EnforcerCacheSize: cfg.EnforcerCacheSize, DBMaxConns: cfg.DBMaxConns, BaseURL: cfg.BaseURL, WorkerConcurrency: cfg.WorkerConcurrency,
 		TrustedProxies: cfg.TrustedProxies, Version: version, Console: webadmin.FS(), Log: log,
 		PayTimeout: cfg.PayTimeout, AutoCompleteAfter: cfg.AutoComplete, PublicURL: cfg.PublicURL, Platform: sp,
-		Component: component(cfg),
+		Component: component(cfg), BillingPay: bill,
 	}, nil
 }
 
@@ -425,6 +439,34 @@ func platformAccount(cfg Config) (*payment.Platform, error) {
 	}
 	return &payment.Platform{SpMchID: cfg.SpMchID, SpAppID: cfg.SpAppID, Serial: cfg.SpSerial, PrivateKey: priv, APIv3Key: cfg.SpAPIv3Key,
 		PublicKeyID: cfg.SpPublicKeyID, PublicKey: pub}, nil
+}
+
+// billingAccount loads the platform's own merchant account for plan payments, if configured.
+func billingAccount(cfg Config) (*billing.Pay, error) {
+	if cfg.BillMchID == "" {
+		return nil, nil
+	}
+	pk, err := os.ReadFile(cfg.BillPrivateKey)
+	if err != nil {
+		return nil, fmt.Errorf("SHOPLET_BILLING_WECHATPAY_PRIVATE_KEY_FILE: %w", err)
+	}
+	priv, err := settings.ParsePrivateKey(string(pk))
+	if err != nil {
+		return nil, fmt.Errorf("SHOPLET_BILLING_WECHATPAY_PRIVATE_KEY_FILE: %w", err)
+	}
+	pubPEM, err := os.ReadFile(cfg.BillPublicKeyFile)
+	if err != nil {
+		return nil, fmt.Errorf("SHOPLET_BILLING_WECHATPAY_PUBLIC_KEY_FILE: %w", err)
+	}
+	pub, err := settings.ParsePublicKey(string(pubPEM))
+	if err != nil {
+		return nil, fmt.Errorf("SHOPLET_BILLING_WECHATPAY_PUBLIC_KEY_FILE: %w", err)
+	}
+	if len(cfg.BillAPIv3Key) != 32 || cfg.BillAppID == "" || cfg.BillSerial == "" || cfg.BillPublicKeyID == "" {
+		return nil, errors.New("the billing merchant account needs SHOPLET_BILLING_WECHATPAY_APPID, _SERIAL, _APIV3_KEY (32 characters) and _PUBLIC_KEY_ID")
+	}
+	return &billing.Pay{MchID: cfg.BillMchID, AppID: cfg.BillAppID, Serial: cfg.BillSerial, PrivateKey: priv, APIv3Key: cfg.BillAPIv3Key,
+		PublicKeyID: cfg.BillPublicKeyID, PublicKey: pub}, nil
 }
 
 // masterKey returns the configured key, or in development a key generated

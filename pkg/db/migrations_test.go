@@ -55,7 +55,7 @@ func TestDialectsMatch(t *testing.T) {
 		all = append(all, x...)
 	}
 	b := all
-	directory := map[string]bool{"memberships": true, "agency_grants": true, "review_queue": true, "authorizers": true, "rollout_items": true}
+	directory := map[string]bool{"memberships": true, "agency_grants": true, "review_queue": true, "authorizers": true, "rollout_items": true, "subscriptions": true}
 	for tbl, cols := range pg {
 		if strings.Contains(","+cols+",", ",tenant_id,") && !directory[tbl] {
 			if !strings.Contains(string(b), "ALTER TABLE "+tbl+" FORCE ROW LEVEL SECURITY") {

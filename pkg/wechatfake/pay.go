@@ -94,6 +94,8 @@ type payOrder struct {
 	Total                    int64
 	Currency                 string
 	OpenID                   string
+	TradeType                string // JSAPI or NATIVE
+	CodeURL                  string // NATIVE: what the QR code holds
 	PrepayID, TransactionID  string
 	State                    string
 	SuccessTime              string
@@ -140,6 +142,9 @@ func (p *Pay) AddMerchant(m Merchant) {
 
 func (p *Pay) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /v3/pay/transactions/jsapi", p.prepay("direct"))
+	// Native (a QR code the payer scans) is a direct merchant's order like
+	// JSAPI's: the same query, close and notification, with no payer.
+	mux.HandleFunc("POST /v3/pay/transactions/native", p.prepay("native"))
 	mux.HandleFunc("POST /v3/pay/partner/transactions/jsapi", p.prepay("partner"))
 	mux.HandleFunc("POST /v3/global/transactions/jsapi", p.prepay("global"))
 	mux.HandleFunc("GET /v3/pay/transactions/out-trade-no/{no}", p.query("direct"))
@@ -297,7 +302,11 @@ func (p *Pay) prepay(mode string) http.HandlerFunc {
 			p.payErr(w, 400, "PARAM_ERROR", "body is not valid JSON")
 			return
 		}
-		o := &payOrder{Mode: mode, AppID: in.AppID, MchID: in.MchID, SpAppID: in.SpAppID, SpMchID: in.SpMchID, SubAppID: in.SubAppID,
+		tradeType := "JSAPI"
+		if mode == "native" {
+			mode, tradeType = "direct", "NATIVE"
+		}
+		o := &payOrder{Mode: mode, TradeType: tradeType, AppID: in.AppID, MchID: in.MchID, SpAppID: in.SpAppID, SpMchID: in.SpMchID, SubAppID: in.SubAppID,
 			SubMchID: in.SubMchID, OutTradeNo: in.OutTradeNo, Description: in.Description, NotifyURL: in.NotifyURL, Attach: in.Attach,
 			Total: in.Amount.Total, Currency: in.Amount.Currency, State: "NOTPAY"}
 		if o.Currency == "" {
@@ -313,7 +322,11 @@ func (p *Pay) prepay(mode string) http.HandlerFunc {
 			}
 		default:
 			mch, o.OpenID = in.MchID, in.Payer.OpenID
-			if in.AppID == "" || o.OpenID == "" {
+			if tradeType == "NATIVE" && in.AppID == "" {
+				p.payErr(w, 400, "PARAM_ERROR", "appid is required")
+				return
+			}
+			if tradeType == "JSAPI" && (in.AppID == "" || o.OpenID == "") {
 				p.payErr(w, 400, "PARAM_ERROR", "appid and payer.openid are required")
 				return
 			}
@@ -343,8 +356,10 @@ func (p *Pay) prepay(mode string) http.HandlerFunc {
 				p.payErr(w, 400, "ORDERPAID", "order is paid")
 			case old.State == "CLOSED":
 				p.payErr(w, 400, "ORDER_CLOSED", "order is closed")
-			case old.Total != o.Total:
+			case old.Total != o.Total || old.TradeType != o.TradeType:
 				p.payErr(w, 400, "INVALID_REQUEST", "out_trade_no was used with other parameters")
+			case old.TradeType == "NATIVE":
+				p.respond(w, 200, map[string]any{"code_url": old.CodeURL})
 			default:
 				p.respond(w, 200, map[string]any{"prepay_id": old.PrepayID})
 			}
@@ -354,6 +369,11 @@ func (p *Pay) prepay(mode string) http.HandlerFunc {
 		o.PrepayID = fmt.Sprintf("wx%s%010d", time.Now().UTC().Format("20060102150405"), p.seq)
 		p.orders[o.PrepayID] = o
 		p.byTrade[k] = o
+		if o.TradeType == "NATIVE" {
+			o.CodeURL = nativePrefix + o.PrepayID
+			p.respond(w, 200, map[string]any{"code_url": o.CodeURL})
+			return
+		}
 		p.respond(w, 200, map[string]any{"prepay_id": o.PrepayID})
 	}
 }
@@ -370,7 +390,11 @@ func (p *Pay) find(mode string, r *http.Request) *payOrder {
 }
 
 func (o *payOrder) transaction() map[string]any {
-	t := map[string]any{"out_trade_no": o.OutTradeNo, "trade_type": "JSAPI", "trade_state": o.State,
+	tradeType := o.TradeType
+	if tradeType == "" {
+		tradeType = "JSAPI"
+	}
+	t := map[string]any{"out_trade_no": o.OutTradeNo, "trade_type": tradeType, "trade_state": o.State,
 		"trade_state_desc": map[string]string{"NOTPAY": "未支付", "SUCCESS": "支付成功", "CLOSED": "已关闭", "REFUND": "转入退款"}[o.State],
 		"attach":           o.Attach, "amount": map[string]any{"total": o.Total, "currency": o.Currency}}
 	if o.Mode == "partner" {
@@ -379,6 +403,9 @@ func (o *payOrder) transaction() map[string]any {
 	} else {
 		t["appid"], t["mchid"] = o.AppID, o.MchID
 		t["payer"] = map[string]any{"openid": o.OpenID}
+		if o.TradeType == "NATIVE" {
+			t["payer"] = map[string]any{"openid": "o-native-payer"} // whoever scanned the code
+		}
 	}
 	if o.TransactionID != "" {
 		t["transaction_id"], t["success_time"], t["bank_type"] = o.TransactionID, o.SuccessTime, "OTHERS"
@@ -488,6 +515,20 @@ func (p *Pay) Succeed(prepayID string) error {
 }
 
 var cst = time.FixedZone("CST", 8*3600)
+
+// nativePrefix starts every Native code_url the fake hands out; what follows
+// is the order's internal prepay id.
+const nativePrefix = "weixin://wxpay/bizpayurl?pr="
+
+// Scan pays a Native order by its code_url, as a payer scanning the QR code
+// with WeChat would, and starts delivering its notification.
+func (p *Pay) Scan(codeURL string) error {
+	id, ok := strings.CutPrefix(codeURL, nativePrefix)
+	if !ok {
+		return errors.New("not a code_url of this fake")
+	}
+	return p.Succeed(id)
+}
 
 // PrepayApp returns the mini-program a prepay was made for (sub_appid in
 // partner mode), as WeChat Pay would put it in the payment notification.

@@ -45,13 +45,15 @@ const (
 	ObjMiniApp  = "miniapp"
 	// ObjMarketing is coupons, promotions and shipping templates.
 	ObjMarketing = "marketing"
+	// ObjBilling is the store's plan, its payments and invoice details.
+	ObjBilling = "billing"
 
 	Read  = "read"
 	Write = "write"
 )
 
 // Objects lists every object.
-var Objects = []string{ObjStore, ObjStaff, ObjAgency, ObjAudit, ObjSecret, ObjDocument, ObjCatalog, ObjOrder, ObjMember, ObjMiniApp, ObjMarketing}
+var Objects = []string{ObjStore, ObjStaff, ObjAgency, ObjAudit, ObjSecret, ObjDocument, ObjCatalog, ObjOrder, ObjMember, ObjMiniApp, ObjMarketing, ObjBilling}
 
 // rolePerms is the built-in role table. It is product code, not data: every
 // tenant's enforcer gets these as policies in the "*" domain, so provisioning a
@@ -62,7 +64,7 @@ var rolePerms = map[string][][2]string{
 	Owner: {{Any, Any}},
 	Admin: {
 		{Any, Read}, {ObjStore, Write}, {ObjStaff, Write}, {ObjDocument, Write}, {ObjCatalog, Write},
-		{ObjOrder, Write}, {ObjMember, Write}, {ObjMiniApp, Write}, {ObjMarketing, Write},
+		{ObjOrder, Write}, {ObjMember, Write}, {ObjMiniApp, Write}, {ObjMarketing, Write}, {ObjBilling, Write},
 	},
 	CatalogManager: {{ObjStore, Read}, {ObjCatalog, Any}, {ObjMiniApp, Read}, {ObjMarketing, Any}},
 	OrderClerk:     {{ObjStore, Read}, {ObjCatalog, Read}, {ObjOrder, Any}, {ObjMember, Read}, {ObjMarketing, Read}},

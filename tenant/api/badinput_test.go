@@ -12,11 +12,17 @@ import (
 
 	"github.com/shoplet/shoplet/tenant/api"
 	"github.com/shoplet/shoplet/tenant/apptest"
+	"github.com/shoplet/shoplet/tenant/billing"
 )
 
 // sweepBodies are valid sample bodies of the write routes that are not
 // tenant-scoped (bodies holds those); values naming world objects are
 // filled in by the sweep.
+func samplePlan() map[string]any {
+	return map[string]any{"name": "Swept plan", "price_year": 100, "price_month": 10, "trial_days": 7, "max_products": 5, "max_staff": 2,
+		"max_stores": 1, "modules": []string{"decoration"}, "status": "published", "trial_default": false}
+}
+
 func sweepBodies(w *world) map[string]any {
 	rollout := map[string]any{"template_id": 1, "version": "1.0.0", "description": "d", "auto_release": true, "stores": []string{w.A}, "concurrency": 1}
 	return map[string]any{
@@ -30,6 +36,8 @@ func sweepBodies(w *world) map[string]any {
 		"POST /api/v1/agencies":                                             map[string]any{"name": "Agency S"},
 		"POST /api/v1/agencies/:agency/members":                             map[string]any{"email": "x@sweep.example", "role": "operator"},
 		"POST /api/v1/platform/tenants/:tenant/categories/:category/reject": map[string]any{"reason": "x"},
+		"POST /api/v1/platform/plans":                                       samplePlan(),
+		"PUT /api/v1/platform/plans/:plan":                                  samplePlan(),
 		"POST /api/v1/platform/tenants/:tenant/suspend":                     map[string]any{"reason": "x"},
 		"POST /api/v1/platform/miniapp/templates":                           map[string]any{"draft_id": 1},
 		"POST /api/v1/platform/miniapp/rollouts":                            rollout,
@@ -74,6 +82,7 @@ func TestBadInputSweep(t *testing.T) {
 		params[k] = v
 	}
 	params["agency"] = w.agencyX
+	params["plan"] = billing.StandardPlanID
 
 	var requests, named, fiveXX int
 	check := func(key string, c sweepCase, res apptest.Resp) {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/shoplet/shoplet/tenant/api"
 	"github.com/shoplet/shoplet/tenant/apptest"
+	"github.com/shoplet/shoplet/tenant/billing"
 )
 
 // bodies holds a valid request body for every tenant-scoped route that takes
@@ -38,6 +39,7 @@ var bodies = map[string]any{
 	"POST /api/v1/stores/:store/promotions":                  samplePromotion(),
 	"POST /api/v1/stores/:store/shipping-templates":          sampleTemplate(),
 	"PUT /api/v1/stores/:store/shipping-templates/:template": sampleTemplate(),
+	"POST /api/v1/stores/:store/billing/payments":            map[string]any{"plan_id": billing.StandardPlanID, "period": "month", "method": "bank_transfer"},
 	// shop API
 	"POST /api/shop/v1/stores/:store/login":                 map[string]any{"code": "user:intruder:1"},
 	"PATCH /api/shop/v1/stores/:store/me":                   map[string]any{"nickname": "hijacked"},

@@ -24,6 +24,7 @@ import (
 	"github.com/shoplet/shoplet/tenant"
 	"github.com/shoplet/shoplet/tenant/access"
 	"github.com/shoplet/shoplet/tenant/audit"
+	"github.com/shoplet/shoplet/tenant/billing"
 	"github.com/shoplet/shoplet/tenant/catalog"
 	"github.com/shoplet/shoplet/tenant/files"
 	"github.com/shoplet/shoplet/tenant/marketing"
@@ -83,6 +84,9 @@ type Deps struct {
 	// platform; nil when the platform is not one.
 	Publish  *publish.Service
 	Rollouts *publish.Rollouts
+	// Billing is the platform's plans and the stores' subscriptions; nil: no
+	// billing routes, no plan limits and no closed stores.
+	Billing *billing.Service
 	// Jobs reports the background job queue to operators.
 	Jobs JobsFunc
 	// EnqueueImport queues a catalog import job.
@@ -192,6 +196,9 @@ func New(d Deps) *Server {
 	}
 	if d.Publish != nil {
 		s.routes = append(s.routes, s.publishRoutes()...)
+	}
+	if d.Billing != nil {
+		s.routes = append(s.routes, s.billingRoutes()...)
 	}
 	for _, r := range s.routes {
 		e.Handle(r.Method, r.Path, s.chain(r)...)

@@ -386,6 +386,13 @@ func (s *Server) shopCheckout(c *gin.Context) {
 		return
 	}
 	sess := shopSession(c)
+	if s.Billing != nil {
+		// A store closed for an unpaid plan takes no new orders.
+		if err := s.Billing.Open(ctx(c)); err != nil {
+			s.fail(c, err)
+			return
+		}
+	}
 	var (
 		o       order.Order
 		created bool

@@ -31,6 +31,7 @@ import (
 	"github.com/shoplet/shoplet/tenant/access"
 	"github.com/shoplet/shoplet/tenant/api"
 	"github.com/shoplet/shoplet/tenant/audit"
+	"github.com/shoplet/shoplet/tenant/billing"
 	"github.com/shoplet/shoplet/tenant/catalog"
 	"github.com/shoplet/shoplet/tenant/files"
 	"github.com/shoplet/shoplet/tenant/jobs"
@@ -91,6 +92,9 @@ type Config struct {
 	Platform *payment.Platform
 	// Component is the platform's WeChat third-party platform registration; nil: not one.
 	Component *thirdparty.Config
+	// BillingPay is the platform's own WeChat Pay merchant account, which
+	// brands pay their plans to (Native QR codes); nil: bank transfers only.
+	BillingPay *billing.Pay
 }
 
 // App is a running Shoplet.
@@ -117,6 +121,7 @@ type App struct {
 	Orders    *order.Service
 	Marketing *marketing.Service
 	Payments  *payment.Service
+	Billing   *billing.Service
 	Builds    *miniapp.Builds
 	Component *thirdparty.Service
 	Publish   *publish.Service
@@ -127,7 +132,9 @@ type App struct {
 	// copies kept coherent through Redis (see kv.Near).
 	Near     *kv.Near
 	stopNear context.CancelFunc
-	worker   *jobs.Worker
+	// stopSweeps ends the worker's hourly billing sweep queueing.
+	stopSweeps context.CancelFunc
+	worker     *jobs.Worker
 	// inspector reads the job queue for operators (publish.go).
 	inspector     *asynq.Inspector
 	inspectorOnce sync.Once
@@ -308,6 +315,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		a.Cfg.PayTimeout = a.Orders.PayTimeout
 	}
 	a.wireCommerce()
+	a.wireBilling()
 	a.Builds = &miniapp.Builds{T: a.T, Settings: a.Settings, Files: a.Files, Audit: a.Audit, Queue: buildQueue{a}, Template: templates.Storefront(),
 		APIBase: orString(cfg.PublicURL, cfg.BaseURL), StoreName: func(ctx context.Context) (string, error) {
 			t, err := a.Stores.Get(ctx)
@@ -340,7 +348,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		Platform: a.Platform, Enforcers: a.Enforcers, Audit: a.Audit, Files: a.Files, Catalog: a.Catalog, Settings: a.Settings,
 		Registry: a.Registry, Console: cfg.Console, Version: cfg.Version, TrustedProxies: cfg.TrustedProxies,
 		CatalogVersionKey: catalogKey, Members: a.Members, Orders: a.Orders, Marketing: a.Marketing, Pay: a.Payments, Builds: a.Builds, Codes: a.WxApp, Component: a.Component, ConsoleURL: cfg.BaseURL,
-		Publish: a.Publish, Rollouts: a.Rollouts, Jobs: a.jobStats, EnqueueImport: a.enqueueImport})
+		Publish: a.Publish, Rollouts: a.Rollouts, Jobs: a.jobStats, EnqueueImport: a.enqueueImport, Billing: a.Billing})
 	return a, nil
 }
 
@@ -365,13 +373,22 @@ func (a *App) StartWorker() error {
 		n = 4
 	}
 	a.worker = jobs.NewWorker(a.Redis.Options, a.Cfg.Queue, n, a.Log)
-	return a.worker.Start(a.Mux)
+	if err := a.worker.Start(a.Mux); err != nil {
+		return err
+	}
+	sweepCtx, stop := context.WithCancel(context.Background())
+	a.stopSweeps = stop
+	go a.queueSweeps(sweepCtx)
+	return nil
 }
 
 // Close stops the worker and closes connections.
 func (a *App) Close() {
 	if a.stopNear != nil {
 		a.stopNear()
+	}
+	if a.stopSweeps != nil {
+		a.stopSweeps()
 	}
 	if a.worker != nil {
 		a.worker.Shutdown()

@@ -37,7 +37,16 @@ type Service struct {
 	// OnChange is called after a committed change to a product, e.g. to
 	// invalidate the shop's tenant-keyed cache. May be nil.
 	OnChange func(ctx context.Context, productIDs ...string)
+	// Quota reserves room for one more product under the store's plan,
+	// inside the creating transaction (tenant/billing implements it); it
+	// returns a plan_limit error when the plan is full. May be nil.
+	Quota interface {
+		Reserve(ctx context.Context, limit string) error
+	}
 }
+
+// LimitProducts names the product limit for Quota.Reserve.
+const LimitProducts = "products"
 
 // CategoryInput creates or renames a category.
 type CategoryInput struct {

@@ -232,6 +232,11 @@ func (s *Service) Create(ctx context.Context, in ProductInput) (Product, error) 
 	now := time.Now().UTC()
 	p := Product{ID: ids.New(), Status: Draft, CreatedAt: now, CreatedBy: actorID(ctx)}
 	err := s.T.Tx(ctx, func(ctx context.Context) error {
+		if s.Quota != nil {
+			if err := s.Quota.Reserve(ctx, LimitProducts); err != nil {
+				return err
+			}
+		}
 		if err := s.checkRefs(ctx, in); err != nil {
 			return err
 		}

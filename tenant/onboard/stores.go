@@ -110,7 +110,21 @@ type Stores struct {
 	Files    *files.Store
 	Mail     mail.Sender
 	BaseURL  string // console URL, for links in mail
+	// Billing starts a new store's trial (refusing an owner at their plan's
+	// store limit) inside provisioning, and reserves a staff seat inside an
+	// invitation's transaction (tenant/billing implements it). May be nil.
+	Billing Billing
 }
+
+// Billing is what onboarding needs of the platform's plans. Both run inside
+// the caller's transaction and return a plan_limit error when the plan is full.
+type Billing interface {
+	StartTrial(ctx context.Context, storeID, ownerID string) error
+	Reserve(ctx context.Context, limit string) error
+}
+
+// LimitStaff names the staff-seat limit for Billing.Reserve.
+const LimitStaff = "staff_seats"
 
 // CreateStoreInput is a brand's new store.
 type CreateStoreInput struct {
@@ -184,6 +198,11 @@ func (s *Stores) Provision(ctx context.Context, in CreateStoreInput) (Tenant, er
 					Fields: []errs.FieldError{{Field: "slug", Code: "taken", Message: "is already used by another store"}}}
 			}
 			return err
+		}
+		if s.Billing != nil {
+			if err := s.Billing.StartTrial(ctx, t.ID, owner); err != nil {
+				return err
+			}
 		}
 		return s.T.Tx(tenant.WithTenant(ctx, t.ID), func(ctx context.Context) error {
 			if err := s.Access.SetMember(ctx, owner, access.Owner); err != nil {
@@ -463,6 +482,11 @@ func (s *Stores) Invite(ctx context.Context, actorRole, email, role string) (Inv
 	inv := Invitation{ID: ids.New(), Email: email, Role: role, TokenHash: hashToken(token), InvitedBy: tenant.ActorFrom(ctx).AccountID,
 		ExpiresAt: now.Add(7 * 24 * time.Hour), CreatedAt: now}
 	err = s.T.Tx(ctx, func(ctx context.Context) error {
+		if s.Billing != nil {
+			if err := s.Billing.Reserve(ctx, LimitStaff); err != nil {
+				return err
+			}
+		}
 		if err := s.T.Q(ctx).Create(&inv).Error; err != nil {
 			return err
 		}

@@ -1,0 +1,148 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+	"github.com/shoplet/shoplet/pkg/ids"
+	"github.com/shoplet/shoplet/tenant"
+	"github.com/shoplet/shoplet/tenant/access"
+	"github.com/shoplet/shoplet/tenant/billing"
+)
+
+// billingRoutes: the operator's plans, a store's plan and payments, and the
+// platform merchant account's payment notifications.
+func (s *Server) billingRoutes() []Route {
+	const v1 = "/api/v1"
+	st := v1 + "/stores/:store"
+	pf := v1 + "/platform"
+	return []Route{
+		{Method: "GET", Path: st + "/billing", Tag: "billing", Auth: Store, Obj: access.ObjBilling, Act: access.Read,
+			Summary: "The store's plan, status, days left and usage against each limit", Out: billing.Overview{}, Handler: s.billingOverview},
+		{Method: "GET", Path: st + "/billing/plans", Tag: "billing", Auth: Store, Obj: access.ObjBilling, Act: access.Read,
+			Summary: "Plans on sale", Out: Page[billing.Plan]{}, Handler: s.billingPlans},
+		{Method: "GET", Path: st + "/billing/payments", Tag: "billing", Auth: Store, Obj: access.ObjBilling, Act: access.Read,
+			Summary: "The store's plan payments, newest first", Out: Page[billing.Payment]{}, Handler: s.billingPayments},
+		{Method: "POST", Path: st + "/billing/payments", Tag: "billing", Auth: Store, Obj: access.ObjBilling, Act: access.Write,
+			Summary: "Pay for a plan: a WeChat Pay Native QR code (code_url), or a bank transfer the operator confirms",
+			In:      billing.PayInput{}, Out: billing.Payment{}, Status: 201, Errors: []int{409}, Handler: s.createBillingPayment},
+
+		{Method: "GET", Path: pf + "/plans", Tag: "platform", Auth: Operator, Summary: "All plans, retired ones too",
+			Out: Page[billing.Plan]{}, Handler: s.platformPlans},
+		{Method: "POST", Path: pf + "/plans", Tag: "platform", Auth: Operator, Summary: "Create a plan",
+			In: billing.PlanInput{}, Out: billing.Plan{}, Status: 201, Handler: s.createPlan},
+		{Method: "PUT", Path: pf + "/plans/:plan", Tag: "platform", Auth: Operator, Summary: "Replace a plan's terms, retire it or make it the trial plan",
+			In: billing.PlanInput{}, Out: billing.Plan{}, Handler: s.updatePlan},
+		{Method: "GET", Path: pf + "/tenants/:tenant/billing", Tag: "platform", Auth: Operator, Summary: "A store's plan, status and usage",
+			Out: billing.Overview{}, Handler: s.platformBilling},
+		{Method: "GET", Path: pf + "/tenants/:tenant/billing/payments", Tag: "platform", Auth: Operator, Summary: "A store's plan payments",
+			Out: Page[billing.Payment]{}, Handler: s.platformBillingPayments},
+		{Method: "POST", Path: pf + "/tenants/:tenant/billing/payments/:payment/paid", Tag: "platform", Auth: Operator,
+			Summary: "Confirm a bank transfer arrived: the store's period is extended and a closed store reopens",
+			Out:     billing.Payment{}, Errors: []int{409}, Handler: s.markPaymentPaid},
+
+		{Method: "POST", Path: "/api/pay/v1/billing/:store/notify", Tag: "payments", Auth: PayNotify,
+			Summary: "WeChat Pay notifications for plan payments to the platform's merchant account", Consumes: "application/json", Handler: s.billingNotify},
+	}
+}
+
+func (s *Server) billingOverview(c *gin.Context) {
+	out, err := s.Billing.Overview(ctx(c))
+	s.reply(c, http.StatusOK, out, err)
+}
+
+func (s *Server) billingPlans(c *gin.Context) {
+	plans, err := s.Billing.Plans(ctx(c), false)
+	s.reply(c, http.StatusOK, page(plans, ""), err)
+}
+
+func (s *Server) billingPayments(c *gin.Context) {
+	out, err := s.Billing.Payments(ctx(c))
+	s.reply(c, http.StatusOK, page(out, ""), err)
+}
+
+func (s *Server) createBillingPayment(c *gin.Context) {
+	var in billing.PayInput
+	if err := bind(c, &in); err != nil {
+		s.fail(c, err)
+		return
+	}
+	p, err := s.Billing.CreatePayment(ctx(c), in)
+	s.reply(c, http.StatusCreated, p, err)
+}
+
+func (s *Server) platformPlans(c *gin.Context) {
+	plans, err := s.Billing.Plans(ctx(c), true)
+	s.reply(c, http.StatusOK, page(plans, ""), err)
+}
+
+func (s *Server) createPlan(c *gin.Context) {
+	var in billing.PlanInput
+	if err := bind(c, &in); err != nil {
+		s.fail(c, err)
+		return
+	}
+	p, err := s.Billing.CreatePlan(operatorCtx(c), in)
+	s.reply(c, http.StatusCreated, p, err)
+}
+
+func (s *Server) updatePlan(c *gin.Context) {
+	var in billing.PlanInput
+	if err := bind(c, &in); err != nil {
+		s.fail(c, err)
+		return
+	}
+	p, err := s.Billing.UpdatePlan(operatorCtx(c), c.Param("plan"), in)
+	s.reply(c, http.StatusOK, p, err)
+}
+
+// operatorStore is the operator acting in the store named by :tenant.
+func (s *Server) operatorStore(c *gin.Context) (*gin.Context, bool) {
+	t, err := s.Stores.ByID(ctx(c), c.Param("tenant"))
+	if err != nil {
+		s.fail(c, err)
+		return c, false
+	}
+	c.Request = c.Request.WithContext(tenant.WithTenant(operatorCtx(c), t.ID))
+	return c, true
+}
+
+func (s *Server) platformBilling(c *gin.Context) {
+	if _, ok := s.operatorStore(c); !ok {
+		return
+	}
+	out, err := s.Billing.Overview(ctx(c))
+	s.reply(c, http.StatusOK, out, err)
+}
+
+func (s *Server) platformBillingPayments(c *gin.Context) {
+	if _, ok := s.operatorStore(c); !ok {
+		return
+	}
+	out, err := s.Billing.Payments(ctx(c))
+	s.reply(c, http.StatusOK, page(out, ""), err)
+}
+
+func (s *Server) markPaymentPaid(c *gin.Context) {
+	if _, ok := s.operatorStore(c); !ok {
+		return
+	}
+	p, err := s.Billing.MarkPaid(ctx(c), c.Param("payment"))
+	s.reply(c, http.StatusOK, p, err)
+}
+
+func (s *Server) billingNotify(c *gin.Context) {
+	tid := c.Param("store")
+	if !ids.Valid(tid) {
+		s.fail(c, errStoreNotFound)
+		return
+	}
+	cx := tenant.WithTenant(ctx(c), tid)
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxJSON)
+	if err := s.Billing.HandleNotify(cx, c.Request); err != nil {
+		s.log.WarnContext(cx, "plan payment notification refused", "err", err)
+		c.AbortWithStatusJSON(http.StatusBadRequest, gin.H{"code": "FAIL", "message": "notification refused"})
+		return
+	}
+	c.Status(http.StatusNoContent)
+}

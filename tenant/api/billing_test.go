@@ -1,0 +1,327 @@
+package api_test
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/shoplet/shoplet/pkg/wechatfake"
+	"github.com/shoplet/shoplet/tenant/app"
+	"github.com/shoplet/shoplet/tenant/apptest"
+	"github.com/shoplet/shoplet/tenant/billing"
+)
+
+// billingEnv starts Shoplet with the platform's own merchant account (plan
+// payments) registered with the fake WeChat Pay.
+func billingEnv(t *testing.T) *apptest.Env {
+	key, _ := rsa.GenerateKey(rand.Reader, 2048)
+	bp := &billing.Pay{MchID: "1900007777", AppID: "wxplatform0000001", Serial: "PLATSERIAL1", PrivateKey: key,
+		APIv3Key: "platform-apiv3-key-0123456789abc"}
+	e := apptest.New(t, apptest.Options{Configure: func(c *app.Config) {
+		bp.PublicKeyID, bp.PublicKey = wechatfake.PublicKeyID, c.Fake.Pay.PlatformPublicKey()
+		c.BillingPay = bp
+	}})
+	e.Fake.Pay.AddMerchant(wechatfake.Merchant{MchID: bp.MchID, Serial: bp.Serial, PublicKey: &key.PublicKey, APIv3Key: bp.APIv3Key})
+	bp.NotifyBase = e.Server.URL
+	return e
+}
+
+// tinyPlans makes Tiny (2 products, 2 seats, 1 store) the trial plan and
+// Pro (more of everything) a plan on sale; it returns their ids.
+func tinyPlans(t *testing.T, e *apptest.Env) (op *apptest.Client, tiny, pro string) {
+	op = e.Operator("ops@billing.example")
+	pro = op.Must(201, "POST", "/api/v1/platform/plans", map[string]any{"name": "Pro", "price_year": 598000, "price_month": 59800,
+		"trial_days": 0, "max_products": 100, "max_staff": 10, "max_stores": 3, "modules": []string{"marketing_1", "marketing_2"}}).Map(t)["id"].(string)
+	tiny = op.Must(201, "POST", "/api/v1/platform/plans", map[string]any{"name": "Tiny", "price_year": 9800, "price_month": 1000,
+		"trial_days": 10, "max_products": 2, "max_staff": 2, "max_stores": 1, "trial_default": true}).Map(t)["id"].(string)
+	return op, tiny, pro
+}
+
+func usage(t *testing.T, ov map[string]any, limit string) (used, max float64) {
+	for _, u := range ov["usage"].([]any) {
+		m := u.(map[string]any)
+		if m["limit"] == limit {
+			return m["used"].(float64), m["max"].(float64)
+		}
+	}
+	t.Fatalf("no usage for %s in %v", limit, ov["usage"])
+	return 0, 0
+}
+
+// TestPlanTrialAndLimits: a new store tries the operator's chosen plan; the
+// console shows plan, days left and usage; products, seats and stores beyond
+// the plan answer plan_limit naming the limit and a plan that has more.
+func TestPlanTrialAndLimits(t *testing.T) {
+	e := apptest.New(t)
+	// The seeded Standard plan is the trial plan until the operator picks another.
+	first := e.SignUp("first@billing.example")
+	fs := first.CreateStore("first-billing", "mainland", "apparel")
+	if ov := first.Must(200, "GET", "/api/v1/stores/"+fs+"/billing", nil).Map(t); ov["plan"].(map[string]any)["id"] != billing.StandardPlanID || ov["days_left"] != 15.0 {
+		t.Fatalf("seeded trial: %v", ov)
+	}
+	op, tiny, pro := tinyPlans(t, e)
+	owner := e.SignUp("owner@billing.example")
+	sid := owner.CreateStore("tiny-shop", "mainland", "apparel")
+	base := "/api/v1/stores/" + sid
+	ov := owner.Must(200, "GET", base+"/billing", nil).Map(t)
+	if ov["plan"].(map[string]any)["id"] != tiny || ov["status"] != "trial" || ov["days_left"] != 10.0 {
+		t.Fatalf("overview: %v", ov)
+	}
+	if u, m := usage(t, ov, "staff_seats"); u != 1 || m != 2 {
+		t.Fatalf("seats %v/%v, want 1/2 (the owner)", u, m)
+	}
+	// The first store still has Standard: another plan change does not move it.
+	if ov := first.Must(200, "GET", "/api/v1/stores/"+fs+"/billing", nil).Map(t); ov["plan"].(map[string]any)["id"] != billing.StandardPlanID {
+		t.Fatalf("first store's plan changed: %v", ov["plan"])
+	}
+
+	owner.Must(201, "POST", base+"/products", sampleProduct("", ""))
+	owner.Must(201, "POST", base+"/products", sampleProduct("", ""))
+	r := owner.Do("POST", base+"/products", sampleProduct("", ""))
+	if r.Status != 403 || r.ErrorCode() != "plan_limit" || r.FieldErrors()["products"] != "plan_limit" || !strings.Contains(string(r.Body), "Pro") {
+		t.Fatalf("third product: %d %s", r.Status, r.Body)
+	}
+	if !strings.Contains(string(r.Body), pro) {
+		t.Fatalf("plan_limit does not name the upgrade plan id: %s", r.Body)
+	}
+	owner.Must(201, "POST", base+"/invitations", map[string]any{"email": "a@billing.example", "role": "viewer"})
+	r = owner.Do("POST", base+"/invitations", map[string]any{"email": "b@billing.example", "role": "viewer"})
+	if r.Status != 403 || r.ErrorCode() != "plan_limit" || r.FieldErrors()["staff_seats"] != "plan_limit" {
+		t.Fatalf("third seat: %d %s", r.Status, r.Body)
+	}
+	r = owner.Do("POST", "/api/v1/stores", map[string]any{"name": "Second", "slug": "tiny-second", "entity_type": "mainland", "categories": []string{"apparel"}})
+	if r.Status != 403 || r.ErrorCode() != "plan_limit" || r.FieldErrors()["stores"] != "plan_limit" {
+		t.Fatalf("second store: %d %s", r.Status, r.Body)
+	}
+	ov = owner.Must(200, "GET", base+"/billing", nil).Map(t)
+	if u, _ := usage(t, ov, "products"); u != 2 {
+		t.Fatalf("products used %v, want 2", u)
+	}
+	if u, _ := usage(t, ov, "staff_seats"); u != 2 {
+		t.Fatalf("seats used %v, want 2", u)
+	}
+	// Bad plans are refused field by field; retired plans are not on sale.
+	r = op.Do("POST", "/api/v1/platform/plans", map[string]any{"name": "Bad", "price_year": -1, "modules": []string{"teleport"}})
+	if f := r.FieldErrors(); r.Status != 400 || f["price_year"] == "" || f["modules[0]"] == "" {
+		t.Fatalf("bad plan: %d %s", r.Status, r.Body)
+	}
+	op.Must(200, "PUT", "/api/v1/platform/plans/"+pro, map[string]any{"name": "Pro", "price_year": 598000, "status": "retired"})
+	for _, p := range owner.Must(200, "GET", base+"/billing/plans", nil).Map(t)["items"].([]any) {
+		if p.(map[string]any)["id"] == pro {
+			t.Fatal("a retired plan is on sale")
+		}
+	}
+	if all := op.Must(200, "GET", "/api/v1/platform/plans", nil).Map(t)["items"].([]any); len(all) != 3 {
+		t.Fatalf("operator sees %d plans, want 3", len(all))
+	}
+}
+
+// TestPlanLimitRace: requests racing for the last product or the last seat
+// get exactly one success between them.
+func TestPlanLimitRace(t *testing.T) {
+	e := apptest.New(t)
+	_, _, _ = tinyPlans(t, e)
+	owner := e.SignUp("racer@billing.example")
+	sid := owner.CreateStore("race-shop", "mainland", "apparel")
+	base := "/api/v1/stores/" + sid
+	owner.Must(201, "POST", base+"/products", sampleProduct("", "")) // one of two left
+	race := func(n int, do func(i int) apptest.Resp) (ok, limited int) {
+		var mu sync.Mutex
+		var wg sync.WaitGroup
+		for i := 0; i < n; i++ {
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				r := do(i)
+				mu.Lock()
+				defer mu.Unlock()
+				switch {
+				case r.Status == 201:
+					ok++
+				case r.Status == 403 && r.ErrorCode() == "plan_limit":
+					limited++
+				default:
+					t.Errorf("racer %d: %d %s", i, r.Status, r.Body)
+				}
+			}(i)
+		}
+		wg.Wait()
+		return ok, limited
+	}
+	if ok, lim := race(8, func(int) apptest.Resp { return owner.Do("POST", base+"/products", sampleProduct("", "")) }); ok != 1 || lim != 7 {
+		t.Fatalf("products: %d created, %d refused; want 1 and 7", ok, lim)
+	}
+	if ok, lim := race(8, func(i int) apptest.Resp {
+		return owner.Do("POST", base+"/invitations", map[string]any{"email": fmt.Sprintf("r%d@billing.example", i), "role": "viewer"})
+	}); ok != 1 || lim != 7 {
+		t.Fatalf("seats: %d invited, %d refused; want 1 and 7", ok, lim)
+	}
+	if n := len(owner.Must(200, "GET", base+"/invitations", nil).Map(t)["items"].([]any)); n != 1 {
+		t.Fatalf("%d open invitations, want 1", n)
+	}
+	ov := owner.Must(200, "GET", base+"/billing", nil).Map(t)
+	if u, _ := usage(t, ov, "products"); u != 2 {
+		t.Fatalf("products %v, want 2", u)
+	}
+}
+
+// TestPlanPaymentNative: the brand pays with a Native QR code on the
+// platform's merchant account; the notification, repeated concurrently,
+// extends the period once; invoice details are kept; another brand sees none.
+func TestPlanPaymentNative(t *testing.T) {
+	e := billingEnv(t)
+	op, _, pro := tinyPlans(t, e)
+	owner := e.SignUp("payer@billing.example")
+	sid := owner.CreateStore("paying-shop", "mainland", "apparel")
+	base := "/api/v1/stores/" + sid
+	r := owner.Do("POST", base+"/billing/payments", map[string]any{"plan_id": pro, "period": "fortnight", "invoice_tax_id": "short"})
+	if f := r.FieldErrors(); r.Status != 400 || f["period"] == "" || f["invoice_tax_id"] == "" || f["invoice_title"] == "" {
+		t.Fatalf("bad payment: %d %s", r.Status, r.Body)
+	}
+	before := time.Now().UTC()
+	p := owner.Must(201, "POST", base+"/billing/payments", map[string]any{"plan_id": pro, "period": "year",
+		"invoice_title": "杭州示例科技有限公司", "invoice_tax_id": "91330100MA2XXXXX1A"}).Map(t)
+	code, _ := p["code_url"].(string)
+	if !strings.HasPrefix(code, "weixin://wxpay/bizpayurl?pr=") || p["amount"] != 598000.0 || p["status"] != "pending" {
+		t.Fatalf("payment: %v", p)
+	}
+	if err := e.Fake.Pay.Scan(code); err != nil {
+		t.Fatal(err)
+	}
+	// WeChat Pay sends the same notification again, ten times at once.
+	var wg sync.WaitGroup
+	for i := 0; i < 10; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if st, err := e.Fake.Pay.Resend(p["out_trade_no"].(string)); err != nil || st != 204 {
+				t.Errorf("resend: %d %v", st, err)
+			}
+		}()
+	}
+	wg.Wait()
+	waitFor(t, "subscription active", func() bool {
+		return owner.Must(200, "GET", base+"/billing", nil).Map(t)["status"] == "active"
+	})
+	after := time.Now().UTC()
+	ov := owner.Must(200, "GET", base+"/billing", nil).Map(t)
+	end, _ := time.Parse(time.RFC3339Nano, ov["period_end"].(string))
+	if ov["plan"].(map[string]any)["id"] != pro || end.Before(before.AddDate(1, 0, 0)) || end.After(after.AddDate(1, 0, 0)) {
+		t.Fatalf("after paying a year: plan %v, period end %v (paid between %v and %v)", ov["plan"].(map[string]any)["name"], end, before, after)
+	}
+	pays := owner.Must(200, "GET", base+"/billing/payments", nil).Map(t)["items"].([]any)
+	got := pays[0].(map[string]any)
+	if len(pays) != 1 || got["status"] != "paid" || got["invoice_title"] != "杭州示例科技有限公司" || got["invoice_tax_id"] != "91330100MA2XXXXX1A" || got["transaction_id"] == "" {
+		t.Fatalf("payments: %v", pays)
+	}
+	// One extension in the audit log too.
+	if n := len(owner.Must(200, "GET", base+"/audit-logs?action=billing.payment_paid", nil).Map(t)["items"].([]any)); n != 1 {
+		t.Fatalf("%d payment_paid entries, want 1", n)
+	}
+	// Another brand sees none of it; the operator sees it.
+	other := e.SignUp("other@billing.example")
+	oid := other.CreateStore("other-shop", "mainland", "apparel")
+	if n := len(other.Must(200, "GET", "/api/v1/stores/"+oid+"/billing/payments", nil).Map(t)["items"].([]any)); n != 0 {
+		t.Fatalf("other brand sees %d payments", n)
+	}
+	other.Must(404, "GET", base+"/billing/payments", nil)
+	if n := len(op.Must(200, "GET", "/api/v1/platform/tenants/"+sid+"/billing/payments", nil).Map(t)["items"].([]any)); n != 1 {
+		t.Fatalf("operator sees %d payments, want 1", n)
+	}
+}
+
+// TestExpiryGraceCloseReopen: the sweep moves a lapsed store to grace, then
+// closed (re-runs change nothing); a closed store refuses checkout with
+// store_closed while the console reads; a confirmed transfer reopens it.
+func TestExpiryGraceCloseReopen(t *testing.T) {
+	e := apptest.New(t)
+	op, _, pro := tinyPlans(t, e)
+	cs := newCommerceStore(t, e, "lapsing-shop", "mainland")
+	other := newCommerceStore(t, e, "paid-up-shop", "mainland")
+	sid := cs.conn.StoreID
+	ov := cs.owner.Must(200, "GET", cs.base+"/billing", nil).Map(t)
+	end, _ := time.Parse(time.RFC3339Nano, ov["period_end"].(string))
+	grace, _ := time.Parse(time.RFC3339Nano, ov["grace_end"].(string))
+	ctx := context.Background()
+	// Push the other store's period out so only this one lapses.
+	pay := other.owner.Must(201, "POST", other.base+"/billing/payments", map[string]any{"plan_id": pro, "period": "year", "method": "bank_transfer"}).Map(t)
+	op.Must(200, "POST", "/api/v1/platform/tenants/"+other.conn.StoreID+"/billing/payments/"+pay["id"].(string)+"/paid", nil)
+
+	status := func(c commerceStore) string {
+		return c.owner.Must(200, "GET", c.base+"/billing", nil).Map(t)["status"].(string)
+	}
+	sweep := func(at time.Time, want billing.Swept) {
+		t.Helper()
+		got, err := e.App.Billing.Sweep(ctx, at)
+		if err != nil || got != want {
+			t.Fatalf("sweep at %v: %+v %v, want %+v", at, got, err, want)
+		}
+	}
+	// Reminders 7 and 1 days before, each once.
+	mailbox := "owner@lapsing-shop.example"
+	had := len(e.Outbox.To(mailbox))
+	sweep(end.Add(-8*24*time.Hour), billing.Swept{})
+	sweep(end.Add(-6*24*time.Hour), billing.Swept{Reminded: 1})
+	sweep(end.Add(-5*24*time.Hour), billing.Swept{})
+	if m := e.WaitMail(mailbox, had+1); !strings.Contains(m.Subject, "7 day") || !strings.Contains(m.Body, sid) {
+		t.Fatalf("7-day reminder: %+v", m)
+	}
+	sweep(end.Add(-12*time.Hour), billing.Swept{Reminded: 1})
+	sweep(end.Add(-time.Minute), billing.Swept{})
+	if m := e.WaitMail(mailbox, had+2); !strings.Contains(m.Subject, "1 day") {
+		t.Fatalf("1-day reminder: %+v", m)
+	}
+	if n := len(e.Outbox.To("owner@paid-up-shop.example")); n != 0 {
+		t.Fatalf("the paid-up store's owner got %d reminders", n)
+	}
+	sweep(end.Add(time.Minute), billing.Swept{Grace: 1})
+	sweep(end.Add(time.Minute), billing.Swept{}) // again: nothing more
+	if status(cs) != "grace" || status(other) != "active" {
+		t.Fatalf("after expiry: %s, other %s", status(cs), status(other))
+	}
+	// In grace the store still sells.
+	shopper := e.Shopper(sid, "grace-buyer")
+	addr := addAddress(t, shopper, cs.shop)
+	checkout := map[string]any{"items": []map[string]any{{"sku_id": cs.skuA, "quantity": 1}}, "address_id": addr}
+	checkout["idempotency_key"] = "g1"
+	shopper.Must(201, "POST", cs.shop+"/checkout", checkout)
+	sweep(grace.Add(time.Minute), billing.Swept{Closed: 1})
+	sweep(grace.Add(time.Minute), billing.Swept{})
+	if status(cs) != "closed" {
+		t.Fatalf("after grace: %s", status(cs))
+	}
+	checkout["idempotency_key"] = "c1"
+	r := shopper.Do("POST", cs.shop+"/checkout", checkout)
+	if r.Status != 403 || r.ErrorCode() != "store_closed" {
+		t.Fatalf("checkout in a closed store: %d %s", r.Status, r.Body)
+	}
+	cs.owner.Must(200, "GET", cs.base+"/products", nil)
+	cs.owner.Must(200, "GET", cs.base+"/orders", nil)
+	if n := len(cs.owner.Must(200, "GET", cs.base+"/orders", nil).Map(t)["items"].([]any)); n != 1 {
+		t.Fatalf("%d orders readable, want 1", n)
+	}
+	// Paying by transfer reopens at once.
+	pay = cs.owner.Must(201, "POST", cs.base+"/billing/payments", map[string]any{"plan_id": pro, "period": "month", "method": "bank_transfer",
+		"invoice_title": "示例品牌"}).Map(t)
+	op.Must(404, "POST", "/api/v1/platform/tenants/"+other.conn.StoreID+"/billing/payments/"+pay["id"].(string)+"/paid", nil)
+	got := op.Must(200, "POST", "/api/v1/platform/tenants/"+sid+"/billing/payments/"+pay["id"].(string)+"/paid", nil).Map(t)
+	if got["status"] != "paid" || got["confirmed_by"] == "" {
+		t.Fatalf("marked paid: %v", got)
+	}
+	op.Must(200, "POST", "/api/v1/platform/tenants/"+sid+"/billing/payments/"+pay["id"].(string)+"/paid", nil) // again: no second month
+	if status(cs) != "active" {
+		t.Fatalf("after paying: %s", status(cs))
+	}
+	ov = cs.owner.Must(200, "GET", cs.base+"/billing", nil).Map(t)
+	newEnd, _ := time.Parse(time.RFC3339Nano, ov["period_end"].(string))
+	if d := time.Until(newEnd); d < 27*24*time.Hour || d > 32*24*time.Hour {
+		t.Fatalf("a month paid runs to %v", newEnd)
+	}
+	checkout["idempotency_key"] = "c2"
+	shopper.Must(201, "POST", cs.shop+"/checkout", checkout)
+}
