@@ -46,6 +46,17 @@ func (s *Server) billingRoutes() []Route {
 	}
 }
 
+// requireModule refuses a store route the store's plan does not include.
+func (s *Server) requireModule(module string) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if err := s.Billing.RequireModule(ctx(c), module); err != nil {
+			s.fail(c, err)
+			return
+		}
+		c.Next()
+	}
+}
+
 func (s *Server) billingOverview(c *gin.Context) {
 	out, err := s.Billing.Overview(ctx(c))
 	s.reply(c, http.StatusOK, out, err)

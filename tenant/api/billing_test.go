@@ -325,3 +325,84 @@ func TestExpiryGraceCloseReopen(t *testing.T) {
 	checkout["idempotency_key"] = "c2"
 	shopper.Must(201, "POST", cs.shop+"/checkout", checkout)
 }
+
+// TestPlanModuleGates: creating coupons and promotions needs the plan's
+// marketing module (plan_limit names the module and a plan that has it);
+// when a store's plan loses the module its shoppers are no longer offered
+// coupons or promotions, while the order placed before finishes with its
+// discounts and staff still read what they made.
+func TestPlanModuleGates(t *testing.T) {
+	e := apptest.New(t)
+	std := newCommerceStore(t, e, "std-marketing", "mainland") // the seeded Standard plan: marketing_1
+	op, _, pro := tinyPlans(t, e)
+	tiny := newCommerceStore(t, e, "tiny-marketing", "mainland") // Tiny: no modules
+	now := time.Now()
+	promo := map[string]any{"name": "50 save 9", "kind": "full_reduction", "tiers": []map[string]any{{"threshold": 5000, "off": 900}},
+		"starts_at": rfc(now.Add(-time.Hour)), "ends_at": rfc(now.Add(time.Hour))}
+	// refused: plan_limit naming the module and the cheapest plan that has it.
+	refused := func(c commerceStore, path string, body any, upID, upName string) {
+		t.Helper()
+		r := c.owner.Do("POST", c.base+path, body)
+		if r.Status != 403 || r.ErrorCode() != "plan_limit" || r.FieldErrors()["marketing_1"] != "plan_limit" ||
+			r.FieldErrors()["upgrade_plan_id"] != upID || !strings.Contains(string(r.Body), "the "+upName+" plan does") {
+			t.Fatalf("POST %s without the module: %d %s", path, r.Status, r.Body)
+		}
+	}
+	refused(tiny, "/coupons", couponBody(500, 10, 1), billing.StandardPlanID, "Standard")
+	refused(tiny, "/promotions", promo, billing.StandardPlanID, "Standard")
+	if n := len(tiny.owner.Must(200, "GET", tiny.base+"/coupons", nil).Map(t)["items"].([]any)); n != 0 {
+		t.Fatalf("a refused coupon was created: %d", n)
+	}
+	tiny.owner.Must(201, "POST", tiny.base+"/shipping-templates", sampleTemplate())
+
+	// Standard includes marketing: the shop offers it.
+	coupon := std.owner.Must(201, "POST", std.base+"/coupons", couponBody(500, 10, 2)).Map(t)["id"].(string)
+	std.owner.Must(201, "POST", std.base+"/promotions", promo)
+	shopper := e.Shopper(std.conn.StoreID, "gate-buyer")
+	addr := addAddress(t, shopper, std.shop)
+	if n := len(shopper.Must(200, "GET", std.shop+"/coupons", nil).Map(t)["items"].([]any)); n != 1 {
+		t.Fatalf("coupon centre: %d, want 1", n)
+	}
+	mc := shopper.Must(201, "POST", std.shop+"/coupons/"+coupon+"/claim", nil).Map(t)["id"].(string)
+	items := []map[string]any{{"sku_id": std.skuA, "quantity": 1}}
+	pv := shopper.Must(200, "POST", std.shop+"/checkout/preview", map[string]any{"items": items, "address_id": addr}).Map(t)
+	if pv["coupon_id"] != mc || pv["discount_total"] != 1400.0 {
+		t.Fatalf("preview with marketing: %v", pv)
+	}
+	out := shopper.Must(201, "POST", std.shop+"/checkout", map[string]any{"items": items, "address_id": addr, "idempotency_key": "gate-1", "coupon_id": mc}).Map(t)
+	running := out["order"].(map[string]any)
+	if running["discount_total"] != 1400.0 || running["total"] != 8500.0 {
+		t.Fatalf("order with marketing: %v", running)
+	}
+
+	// The operator takes marketing out of Standard.
+	op.Must(200, "PUT", "/api/v1/platform/plans/"+billing.StandardPlanID, map[string]any{"name": "Standard", "price_year": 298000,
+		"price_month": 29800, "trial_days": 15, "modules": []string{"decoration"}})
+	if n := len(shopper.Must(200, "GET", std.shop+"/coupons", nil).Map(t)["items"].([]any)); n != 0 {
+		t.Fatalf("coupon centre after the plan lost marketing: %d, want 0", n)
+	}
+	shopper.Must(404, "POST", std.shop+"/coupons/"+coupon+"/claim", nil)
+	pv = shopper.Must(200, "POST", std.shop+"/checkout/preview", map[string]any{"items": items, "address_id": addr}).Map(t)
+	if pv["coupon_id"] != "" || pv["discount_total"] != 0.0 || pv["total"] != 9900.0 || len(pv["coupons"].([]any)) != 0 {
+		t.Fatalf("preview without marketing: %v", pv)
+	}
+	o2 := shopper.Must(201, "POST", std.shop+"/checkout", map[string]any{"items": items, "address_id": addr, "idempotency_key": "gate-2"}).Map(t)["order"].(map[string]any)
+	if o2["discount_total"] != 0.0 || o2["total"] != 9900.0 {
+		t.Fatalf("order without marketing: %v", o2)
+	}
+	// The order placed before finishes at its price.
+	if err := e.Fake.Pay.Succeed(strings.TrimPrefix(out["payment"].(map[string]any)["package"].(string), "prepay_id=")); err != nil {
+		t.Fatal(err)
+	}
+	oid := running["id"].(string)
+	waitFor(t, "running order paid", func() bool { return shopper.Must(200, "GET", std.shop+"/orders/"+oid, nil).Map(t)["status"] == "paid" })
+	if d := std.owner.Must(200, "GET", std.base+"/orders/"+oid, nil).Map(t); d["total"] != 8500.0 || d["discount_total"] != 1400.0 {
+		t.Fatalf("running order after the plan change: %v", d)
+	}
+	// Staff read and stop what they made, and cannot make more.
+	if n := len(std.owner.Must(200, "GET", std.base+"/coupons", nil).Map(t)["items"].([]any)); n != 1 {
+		t.Fatalf("staff see %d coupons, want 1", n)
+	}
+	std.owner.Must(200, "POST", std.base+"/coupons/"+coupon+"/stop", nil)
+	refused(std, "/coupons", couponBody(300, 10, 1), pro, "Pro")
+}

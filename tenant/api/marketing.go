@@ -5,6 +5,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/shoplet/shoplet/tenant/access"
+	"github.com/shoplet/shoplet/tenant/billing"
 	"github.com/shoplet/shoplet/tenant/marketing"
 	"github.com/shoplet/shoplet/tenant/order"
 )
@@ -18,15 +19,22 @@ func (s *Server) marketingRoutes() []Route {
 		return Route{Method: method, Path: st + path, Tag: "marketing", Auth: Store, Obj: access.ObjMarketing, Act: act, Summary: summary,
 			In: in, Out: out, Status: status, Query: q, Handler: h}
 	}
+	// Creating coupons and promotions needs the plan's marketing module;
+	// reading and stopping what exists never does (a plan change deletes
+	// nothing). Shipping templates are plain delivery pricing every plan has.
+	gated := func(r Route) Route {
+		r.Module = billing.ModuleMarketing
+		return r
+	}
 	return []Route{
 		mk("GET", "/coupons", "Coupons, newest first", access.Read, nil, Page[marketing.Coupon]{}, 0, s.listCoupons,
 			QueryParam{"status", "string", "active or stopped"}),
-		mk("POST", "/coupons", "Create a coupon (full reduction, discount with cap, no threshold, random amount)", access.Write,
-			marketing.CouponInput{}, marketing.Coupon{}, 201, s.createCoupon),
+		gated(mk("POST", "/coupons", "Create a coupon (full reduction, discount with cap, no threshold, random amount)", access.Write,
+			marketing.CouponInput{}, marketing.Coupon{}, 201, s.createCoupon)),
 		mk("GET", "/coupons/:coupon", "A coupon with how many were claimed and used", access.Read, nil, marketing.CouponStats{}, 0, s.getCoupon),
 		mk("POST", "/coupons/:coupon/stop", "Stop claiming (coupons already claimed stay usable)", access.Write, nil, marketing.Coupon{}, 0, s.stopCoupon),
 		mk("GET", "/promotions", "Promotions (full reduction, limited-time discount), newest first", access.Read, nil, Page[marketing.Promotion]{}, 0, s.listPromotions),
-		mk("POST", "/promotions", "Create a promotion", access.Write, marketing.PromotionInput{}, marketing.Promotion{}, 201, s.createPromotion),
+		gated(mk("POST", "/promotions", "Create a promotion", access.Write, marketing.PromotionInput{}, marketing.Promotion{}, 201, s.createPromotion)),
 		mk("POST", "/promotions/:promotion/stop", "End a promotion now", access.Write, nil, marketing.Promotion{}, 0, s.stopPromotion),
 		mk("GET", "/shipping-templates", "Shipping templates", access.Read, nil, Page[marketing.ShippingTemplate]{}, 0, s.listTemplates),
 		mk("POST", "/shipping-templates", "Create a shipping template", access.Write, marketing.TemplateInput{}, marketing.ShippingTemplate{}, 201, s.saveTemplate),

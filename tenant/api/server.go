@@ -151,7 +151,10 @@ type Route struct {
 	// CheckoutMemo (Shopper routes): read the session's last checkout in the
 	// session's own round trip (see shopAccess).
 	CheckoutMemo bool
-	Handler      gin.HandlerFunc
+	// Module (Store routes): the plan module the route needs; a store whose
+	// plan lacks it is answered plan_limit naming the module.
+	Module  string
+	Handler gin.HandlerFunc
 }
 
 // QueryParam documents a query parameter.
@@ -232,6 +235,9 @@ func (s *Server) chain(r Route) []gin.HandlerFunc {
 	case Operator:
 		return []gin.HandlerFunc{s.authenticate(true), r.Handler}
 	case Store:
+		if r.Module != "" && s.Billing != nil {
+			return []gin.HandlerFunc{s.storeAccess(r.Obj, r.Act), s.requireModule(r.Module), r.Handler}
+		}
 		return []gin.HandlerFunc{s.storeAccess(r.Obj, r.Act), r.Handler}
 	case ShopPublic:
 		return []gin.HandlerFunc{s.shopAccess(false, r.Method == http.MethodGet, false), r.Handler}

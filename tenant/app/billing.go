@@ -48,6 +48,7 @@ func (a *App) wireBilling() {
 		return err
 	}
 	a.Stores.Billing = a.Billing
+	a.Marketing.Offered = func(ctx context.Context) (bool, error) { return a.Billing.HasModule(ctx, billing.ModuleMarketing) }
 	a.Catalog.Quota = a.Billing
 	a.Mux.HandlePlatform(TypeBillingSweep, func(ctx context.Context, _ json.RawMessage) error {
 		n, err := a.Billing.Sweep(ctx, time.Now())

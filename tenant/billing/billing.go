@@ -47,6 +47,10 @@ const (
 // StandardPlanID is the plan the migration seeds as the trial plan.
 const StandardPlanID = "00000000-0000-7000-8000-00000000b111"
 
+// ModuleMarketing is the basic marketing module (marketing I): coupons,
+// full-reduction and limited-time promotions.
+const ModuleMarketing = "marketing_1"
+
 // Modules a plan can include.
 var Modules = []string{"marketing_1", "marketing_2", "marketing_3", "decoration", "multi_store", "integrations"}
 
@@ -468,6 +472,63 @@ func (s *Service) Overview(ctx context.Context) (Overview, error) {
 		return nil
 	})
 	return out, err
+}
+
+// HasModule tells whether the plan of the store in ctx includes module. A
+// store without a subscription (none is created outside provisioning) has
+// every module, as before plans existed.
+func (s *Service) HasModule(ctx context.Context, module string) (bool, error) {
+	tid, ok := tenant.FromContext(ctx)
+	if !ok {
+		return false, tenant.ErrNoTenant
+	}
+	var row struct{ Modules jsonb.JSON[[]string] }
+	err := s.T.P(ctx).Table("subscriptions s").Select("p.modules").Joins("JOIN plans p ON p.id = s.plan_id").
+		Where("s.tenant_id = ?", tid).Take(&row).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return true, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return slices.Contains(row.Modules.V, module), nil
+}
+
+// RequireModule returns the plan_limit error (403) when the plan of the
+// store in ctx lacks module: fields[0] names the module, fields[1] (when a
+// published plan includes it) the cheapest such plan as upgrade_plan_id.
+func (s *Service) RequireModule(ctx context.Context, module string) error {
+	ok, err := s.HasModule(ctx, module)
+	if err != nil || ok {
+		return err
+	}
+	tid, _ := tenant.FromContext(ctx)
+	var cur struct{ Name string }
+	if err := s.T.P(ctx).Table("subscriptions s").Select("p.name").Joins("JOIN plans p ON p.id = s.plan_id").
+		Where("s.tenant_id = ?", tid).Take(&cur).Error; err != nil {
+		return err
+	}
+	msg := fmt.Sprintf("the %s plan does not include the %s module", cur.Name, module)
+	var up *Plan
+	plans, err := s.Plans(ctx, false)
+	if err != nil {
+		return err
+	}
+	for i := range plans {
+		if p := &plans[i]; slices.Contains(p.Modules.V, module) && (up == nil || p.PriceYear < up.PriceYear) {
+			up = p
+		}
+	}
+	e := &errs.Error{Kind: errs.Forbidden, Code: "plan_limit"}
+	if up != nil {
+		msg += fmt.Sprintf("; the %s plan does", up.Name)
+	}
+	e.Message = msg
+	e.Fields = []errs.FieldError{{Field: module, Code: "plan_limit", Message: msg}}
+	if up != nil {
+		e.Fields = append(e.Fields, errs.FieldError{Field: "upgrade_plan_id", Code: up.ID, Message: up.Name})
+	}
+	return e
 }
 
 // ErrClosed answers a closed store's shoppers.

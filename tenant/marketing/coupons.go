@@ -286,6 +286,9 @@ func (s *Service) StopCoupon(ctx context.Context, id string) (Coupon, error) {
 func (s *Service) Centre(ctx context.Context) ([]Coupon, error) {
 	out := []Coupon{}
 	now := s.now()
+	if on, err := s.offered(ctx); err != nil || !on {
+		return out, err
+	}
 	err := s.T.Tx(ctx, func(ctx context.Context) error {
 		return s.T.Q(ctx).Where("status = ? AND starts_at <= ? AND ends_at > ? AND issued < total", Active, now, now).
 			Order("id DESC").Limit(100).Find(&out).Error
@@ -334,6 +337,11 @@ func errGone() error {
 func (s *Service) Claim(ctx context.Context, memberID, couponID string) (MemberCoupon, error) {
 	var mc MemberCoupon
 	if !ids.Valid(couponID) {
+		return mc, errs.NotFoundf("coupon")
+	}
+	if on, err := s.offered(ctx); err != nil {
+		return mc, err
+	} else if !on {
 		return mc, errs.NotFoundf("coupon")
 	}
 	if s.Gone != nil {
@@ -482,6 +490,9 @@ func (m MemberCoupon) pricing() pricing.Coupon {
 // UsableCoupons returns the member's coupons usable now, for pricing (in the
 // transaction in ctx).
 func (s *Service) UsableCoupons(ctx context.Context, memberID string) ([]pricing.Coupon, error) {
+	if on, err := s.offered(ctx); err != nil || !on {
+		return nil, err
+	}
 	now := s.now()
 	var mcs []MemberCoupon
 	if err := s.T.Q(ctx).Where("member_id = ? AND status = ? AND valid_from <= ? AND valid_to > ?", memberID, Available, now, now).
@@ -505,6 +516,11 @@ func (s *Service) UsableCoupons(ctx context.Context, memberID string) ([]pricing
 func (s *Service) UsableCoupon(ctx context.Context, memberID, id string) (pricing.Coupon, error) {
 	bad := errs.Field("coupon_id", "not_available", "this coupon is not one the shopper can use now")
 	if !ids.Valid(id) {
+		return pricing.Coupon{}, bad
+	}
+	if on, err := s.offered(ctx); err != nil {
+		return pricing.Coupon{}, err
+	} else if !on {
 		return pricing.Coupon{}, bad
 	}
 	now := s.now()

@@ -36,6 +36,19 @@ type Service struct {
 	Gone  Marks // may be nil
 	// Now is the clock (tests move it); nil: time.Now.
 	Now func() time.Time
+	// Offered tells whether the store in ctx offers marketing to shoppers
+	// (its plan includes the module); nil: always. When it does not, the
+	// coupon centre is empty, claims are refused, and pricing sees neither
+	// promotions nor coupons. What staff made stays and reads as before;
+	// orders already placed keep their discounts.
+	Offered func(ctx context.Context) (bool, error)
+}
+
+func (s *Service) offered(ctx context.Context) (bool, error) {
+	if s.Offered == nil {
+		return true, nil
+	}
+	return s.Offered(ctx)
 }
 
 func (s *Service) now() time.Time {
@@ -214,7 +227,11 @@ func (s *Service) Offers(ctx context.Context, lines []pricing.Line) ([]pricing.P
 	q := s.T.Q(ctx)
 	now := s.now()
 	var promos []Promotion
-	if err := q.Where("status = ? AND starts_at <= ? AND ends_at > ?", Active, now, now).Order("id").Limit(100).Find(&promos).Error; err != nil {
+	if on, err := s.offered(ctx); err != nil {
+		return nil, nil, err
+	} else if !on {
+		promos = nil
+	} else if err := q.Where("status = ? AND starts_at <= ? AND ends_at > ?", Active, now, now).Order("id").Limit(100).Find(&promos).Error; err != nil {
 		return nil, nil, err
 	}
 	out := make([]pricing.Promotion, len(promos))
