@@ -290,10 +290,27 @@ func TestExpiryGraceCloseReopen(t *testing.T) {
 	checkout := map[string]any{"items": []map[string]any{{"sku_id": cs.skuA, "quantity": 1}}, "address_id": addr}
 	checkout["idempotency_key"] = "g1"
 	shopper.Must(201, "POST", cs.shop+"/checkout", checkout)
+	// The mini-program reads whether the store is open, with its service phone.
+	shopStatus := func(c commerceStore) map[string]any {
+		return e.Anon().Must(200, "GET", c.shop+"/status", nil).Map(t)
+	}
+	cs.owner.Must(200, "PUT", cs.base+"/settings/contact", map[string]any{"service_phone": "400-820-8820"})
+	if r := cs.owner.Do("PUT", cs.base+"/settings/contact", map[string]any{"service_phone": "call us"}); r.FieldErrors()["service_phone"] != "invalid_phone" {
+		t.Fatalf("bad service phone: %d %s", r.Status, r.Body)
+	}
+	if st := shopStatus(cs); st["status"] != "open" || st["service_phone"] != "400-820-8820" {
+		t.Fatalf("shop status in grace: %v", st)
+	}
 	sweep(grace.Add(time.Minute), billing.Swept{Closed: 1})
 	sweep(grace.Add(time.Minute), billing.Swept{})
 	if status(cs) != "closed" {
 		t.Fatalf("after grace: %s", status(cs))
+	}
+	if st := shopStatus(cs); st["status"] != "closed" || st["service_phone"] != "400-820-8820" {
+		t.Fatalf("shop status when closed: %v", st)
+	}
+	if st := shopStatus(other); st["status"] != "open" || st["service_phone"] != nil {
+		t.Fatalf("the other store's shop status: %v", st)
 	}
 	checkout["idempotency_key"] = "c1"
 	r := shopper.Do("POST", cs.shop+"/checkout", checkout)
@@ -324,6 +341,9 @@ func TestExpiryGraceCloseReopen(t *testing.T) {
 	}
 	checkout["idempotency_key"] = "c2"
 	shopper.Must(201, "POST", cs.shop+"/checkout", checkout)
+	if st := shopStatus(cs); st["status"] != "open" {
+		t.Fatalf("shop status after paying: %v", st)
+	}
 }
 
 // TestPlanModuleGates: creating coupons and promotions needs the plan's

@@ -33,6 +33,7 @@ var bodies = map[string]any{
 	"PATCH /api/v1/stores/:store/skus/:sku":                  map[string]any{"stock": 0},
 	"POST /api/v1/stores/:store/orders/:order/ship":          map[string]any{"carrier": "SF", "tracking_no": "SF000"},
 	"POST /api/v1/stores/:store/refunds/:refund/review":      map[string]any{"approve": true},
+	"PUT /api/v1/stores/:store/settings/contact":             map[string]any{"service_phone": "400-000-0000"},
 	"PUT /api/v1/stores/:store/settings/messages":            map[string]any{"paid_template_id": "TPL-hijack", "shipped_template_id": ""},
 	"PUT /api/v1/stores/:store/miniapp/config":               map[string]any{"theme": map[string]string{"primary": "#000000"}, "cart": true},
 	"POST /api/v1/stores/:store/coupons":                     sampleCoupon(),

@@ -178,6 +178,10 @@ func (s *Server) buildRoutes() []Route {
 		{Method: "PUT", Path: st + "/settings/payment", Tag: "settings", Auth: Store, Obj: access.ObjSecret, Act: access.Write,
 			Summary: "Set WeChat Pay (direct, partner or global; secrets write-only)", In: settings.PaymentInput{}, Out: settings.PaymentView{}, Handler: s.putPayment},
 
+		{Method: "GET", Path: st + "/settings/contact", Tag: "settings", Auth: Store, Obj: access.ObjStore, Act: access.Read,
+			Summary: "How shoppers reach the store (the service phone)", Out: settings.ContactInput{}, Handler: s.getContact},
+		{Method: "PUT", Path: st + "/settings/contact", Tag: "settings", Auth: Store, Obj: access.ObjStore, Act: access.Write,
+			Summary: "Set the service phone shoppers see (\"\" for none)", In: settings.ContactInput{}, Out: settings.ContactInput{}, Handler: s.putContact},
 		{Method: "GET", Path: st + "/settings/messages", Tag: "settings", Auth: Store, Obj: access.ObjMiniApp, Act: access.Read,
 			Summary: "Subscribe-message templates (paid, shipped)", Out: settings.MessagesInput{}, Handler: s.getMessages},
 		{Method: "PUT", Path: st + "/settings/messages", Tag: "settings", Auth: Store, Obj: access.ObjMiniApp, Act: access.Write,
@@ -723,5 +727,20 @@ func (s *Server) putMessages(c *gin.Context) {
 		return
 	}
 	v, err := s.Settings.PutMessages(ctx(c), in)
+	s.reply(c, http.StatusOK, v, err)
+}
+
+func (s *Server) getContact(c *gin.Context) {
+	v, err := s.Settings.Contact(ctx(c))
+	s.reply(c, http.StatusOK, v, err)
+}
+
+func (s *Server) putContact(c *gin.Context) {
+	var in settings.ContactInput
+	if err := bind(c, &in); err != nil {
+		s.fail(c, err)
+		return
+	}
+	v, err := s.Settings.PutContact(ctx(c), in)
 	s.reply(c, http.StatusOK, v, err)
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/shoplet/shoplet/pkg/ids"
 	"github.com/shoplet/shoplet/tenant"
 	"github.com/shoplet/shoplet/tenant/access"
+	"github.com/shoplet/shoplet/tenant/billing"
 	"github.com/shoplet/shoplet/tenant/catalog"
 	"github.com/shoplet/shoplet/tenant/files"
 	"github.com/shoplet/shoplet/tenant/member"
@@ -71,6 +72,9 @@ func (s *Server) shopRoutes() []Route {
 			In: member.LoginInput{}, Out: member.LoginResult{}, Errors: []int{403}, Handler: s.shopLogin},
 		{Method: "GET", Path: sh + "/images/:file", Tag: "shop", Auth: ShopPublic,
 			Summary: "A product image (immutable: cache it forever); documents and other files are not served here", Produces: "image/*", Handler: s.shopImage},
+		{Method: "GET", Path: sh + "/status", Tag: "shop", Auth: ShopPublic,
+			Summary: "Whether the store is open to shoppers, and its service phone (a closed store's plan has lapsed; checkout answers store_closed)",
+			Out:     shopStatusOutput{}, Handler: s.shopStatus},
 		{Method: "GET", Path: sh + "/categories", Tag: "shop", Auth: ShopPublic, Summary: "The store's category tree", Out: Page[catalog.Category]{}, Handler: s.listCategories},
 		{Method: "GET", Path: sh + "/products", Tag: "shop", Auth: ShopPublic, Summary: "On-shelf products: search, filter, sort, page",
 			Query: productQuery, Out: Page[catalog.ListItem]{}, Handler: s.shopProducts},
@@ -705,4 +709,26 @@ func (s *Server) publicVersions(c *gin.Context, tid string) (versions, bool) {
 		v.catalog, _ = access.VersionOf(vals[1])
 	}
 	return v, true
+}
+
+// shopStatusOutput is what the mini-program reads at launch.
+type shopStatusOutput struct {
+	// Status is open or closed.
+	Status       string `json:"status"`
+	ServicePhone string `json:"service_phone,omitempty"`
+}
+
+func (s *Server) shopStatus(c *gin.Context) {
+	out := shopStatusOutput{Status: "open"}
+	if s.Billing != nil {
+		if err := s.Billing.Open(ctx(c)); errors.Is(err, billing.ErrClosed) {
+			out.Status = "closed"
+		} else if err != nil {
+			s.fail(c, err)
+			return
+		}
+	}
+	contact, err := s.Settings.Contact(ctx(c))
+	out.ServicePhone = contact.ServicePhone
+	s.reply(c, http.StatusOK, out, err)
 }

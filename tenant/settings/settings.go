@@ -509,6 +509,41 @@ func (s *Service) Messages(ctx context.Context) (MessagesInput, error) {
 	return out, err
 }
 
+// ContactInput is how shoppers reach the store.
+type ContactInput struct {
+	// ServicePhone is shown to shoppers, e.g. on the closed-store screen
+	// ("" for none).
+	ServicePhone string `json:"service_phone" binding:"required" text:"service phone"`
+}
+
+var servicePhoneRE = regexp.MustCompile(`^\+?[0-9][0-9 -]{4,18}[0-9]$`)
+
+// PutContact stores the store's contact details.
+func (s *Service) PutContact(ctx context.Context, in ContactInput) (ContactInput, error) {
+	in.ServicePhone = strings.TrimSpace(in.ServicePhone)
+	if in.ServicePhone != "" && !servicePhoneRE.MatchString(in.ServicePhone) {
+		return ContactInput{}, errs.Field("service_phone", "invalid_phone", "must be 6–20 digits, spaces or dashes, e.g. 400-820-8820")
+	}
+	err := s.T.Tx(ctx, func(ctx context.Context) error {
+		if err := s.putSection(ctx, "contact", map[string]string{"service_phone": in.ServicePhone}); err != nil {
+			return err
+		}
+		return s.Audit.Record(ctx, "settings.contact_updated", "settings", "contact", map[string]any{"service_phone": in.ServicePhone})
+	})
+	return in, err
+}
+
+// Contact returns the store's contact details.
+func (s *Service) Contact(ctx context.Context) (ContactInput, error) {
+	var out ContactInput
+	err := s.T.Tx(ctx, func(ctx context.Context) error {
+		sec, err := s.section(ctx, "contact")
+		out.ServicePhone = sec["service_phone"]
+		return err
+	})
+	return out, err
+}
+
 // Section reads a non-secret settings section in the transaction of ctx.
 func (s *Service) Section(ctx context.Context, name string) (map[string]string, error) {
 	return s.section(ctx, name)

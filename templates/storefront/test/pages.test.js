@@ -230,3 +230,38 @@ test('user centre edits the profile and manages addresses', async () => {
   await addr.instance.remove({ currentTarget: { dataset: { id: fixture('addresses').items[0].id } } })
   expect(calls.find((c) => c.method === 'DELETE').path).toBe('/addresses/' + fixture('addresses').items[0].id)
 })
+
+test('home shows a closed store\'s screen with its service phone', async () => {
+  mockAPI({ 'GET /products': fixture('products'), 'GET /categories': fixture('categories'), 'GET /status': { status: 'closed', service_phone: '400-820-8820' } })
+  const called = []
+  wx.makePhoneCall = (o) => called.push(o.phoneNumber)
+  const page = mount('pages/home/index')
+  await waitFor(() => page.data.closed)
+  await simulate.sleep(0)
+  const text = page.dom.textContent
+  expect(text).toContain('店铺已暂停营业')
+  expect(text).toContain('400-820-8820')
+  expect(text).not.toContain('Linen shirt')
+  expect(page.querySelector('.search')).toBeFalsy()
+  page.instance.call()
+  expect(called).toEqual(['400-820-8820'])
+})
+
+test('home is the shop while the store is open', async () => {
+  const calls = mockAPI({ 'GET /products': fixture('products'), 'GET /categories': fixture('categories'), 'GET /status': { status: 'open' } })
+  const open = mount('pages/home/index')
+  await waitFor(() => open.data.items.length && calls.some((c) => c.path === '/status'))
+  await simulate.sleep(10)
+  expect(open.data.closed).toBe(false)
+  expect(open.dom.textContent).toContain('Linen shirt')
+  expect(open.dom.textContent).not.toContain('店铺已暂停营业')
+})
+
+test('home stays a shop when the status cannot be read', async () => {
+  const calls = mockAPI({ 'GET /products': fixture('products'), 'GET /status': { __status: 500, body: {} } })
+  const page = mount('pages/home/index')
+  await waitFor(() => page.data.items.length && calls.some((c) => c.path === '/status'))
+  await simulate.sleep(10)
+  expect(page.data.closed).toBe(false)
+  expect(page.dom.textContent).toContain('Linen shirt')
+})

@@ -30,6 +30,7 @@ const messages = {
   limit_reached: '你已经领过这张券了',
   daily_limit_reached: '今天已经领过了，明天再来吧',
   coupon_unavailable: '优惠券刚被其他订单使用，已重新计算价格',
+  store_closed: '店铺已暂停营业，暂时无法下单',
   internal: '服务开小差了，请稍后重试'
 }
 
@@ -195,6 +196,8 @@ module.exports = {
   cancel: (id) => request('POST', '/orders/' + encodeURIComponent(id) + '/cancel'),
   receipt: (id) => request('POST', '/orders/' + encodeURIComponent(id) + '/receipt'),
   categories: () => request('GET', '/categories'),
+  // Whether the store is open ({status: open|closed, service_phone}).
+  status: () => request('GET', '/status'),
   me: () => request('GET', '/me'),
   updateProfile: (p) => request('PATCH', '/me', p),
   addresses: () => request('GET', '/addresses'),

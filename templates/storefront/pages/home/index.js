@@ -5,8 +5,8 @@ const { binding } = require('../../utils/ext')
 
 Component({
   behaviors: [page],
-  data: { items: [], next: '', q: '', loading: true, error: '', banners: [], categories: [] },
-  lifetimes: { attached() { this.load(); this.loadCategories() } },
+  data: { items: [], next: '', q: '', loading: true, error: '', banners: [], categories: [], closed: false, servicePhone: '' },
+  lifetimes: { attached() { this.load(); this.loadCategories(); this.loadStatus() } },
   methods: {
     onLoad() {},
     load(append) {
@@ -27,6 +27,12 @@ Component({
     loadCategories() {
       return api.categories().then((page) => this.setData({ categories: (page.items || []).slice(0, 8) }), () => {})
     },
+    // A store closed for its lapsed plan shows a closed screen with its
+    // service phone; if the status cannot be read the shop stays as it is.
+    loadStatus() {
+      return api.status().then((st) => this.setData({ closed: st.status === 'closed', servicePhone: st.service_phone || '' }), () => {})
+    },
+    call() { if (this.data.servicePhone) wx.makePhoneCall({ phoneNumber: this.data.servicePhone }) },
     search(e) {
       this.setData({ q: e.detail.value })
       return this.load(false)
@@ -35,8 +41,8 @@ Component({
     open(e) { wx.navigateTo({ url: '/pkg-goods/detail/index?id=' + e.detail.id }) },
     openBanner(e) { wx.navigateTo({ url: '/pkg-goods/detail/index?id=' + e.currentTarget.dataset.id }) },
     openCategory(e) { wx.navigateTo({ url: '/pkg-goods/category/index?id=' + e.currentTarget.dataset.id }) },
-    retry() { this.loadCategories(); return this.load(false) },
-    onPullDownRefresh() { this.load(false).then(() => wx.stopPullDownRefresh()) },
+    retry() { this.loadCategories(); this.loadStatus(); return this.load(false) },
+    onPullDownRefresh() { Promise.all([this.load(false), this.loadStatus()]).then(() => wx.stopPullDownRefresh()) },
     onShareAppMessage() { return { title: binding().name, path: sharePath('/pages/home/index') } },
     onShareTimeline() { return { title: binding().name, query: sharePath('').replace(/^\?/, '') } }
   }
