@@ -1,9 +1,15 @@
 package api
 
 import (
+	"bytes"
+	"encoding/csv"
+	"fmt"
 	"net/http"
+	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/shoplet/shoplet/pkg/errs"
 	"github.com/shoplet/shoplet/pkg/ids"
 	"github.com/shoplet/shoplet/tenant"
 	"github.com/shoplet/shoplet/tenant/access"
@@ -33,6 +39,12 @@ func (s *Server) billingRoutes() []Route {
 			In: billing.PlanInput{}, Out: billing.Plan{}, Status: 201, Handler: s.createPlan},
 		{Method: "PUT", Path: pf + "/plans/:plan", Tag: "platform", Auth: Operator, Summary: "Replace a plan's terms, retire it or make it the trial plan",
 			In: billing.PlanInput{}, Out: billing.Plan{}, Handler: s.updatePlan},
+		{Method: "GET", Path: pf + "/billing/dashboard", Tag: "platform", Auth: Operator,
+			Summary: "Stores by plan and status, revenue by month, trials converted, renewals due in 30 days", Out: billing.Dashboard{}, Handler: s.billingDashboard},
+		{Method: "GET", Path: pf + "/billing/payments", Tag: "platform", Auth: Operator, Summary: "Every store's plan payments, newest first",
+			Query: paymentQuery, Out: Page[billing.StorePayment]{}, Handler: s.allBillingPayments},
+		{Method: "GET", Path: pf + "/billing/payments/export", Tag: "platform", Auth: Operator, Summary: "Every store's plan payments as CSV",
+			Query: paymentQuery, Produces: "text/csv", Handler: s.exportBillingPayments},
 		{Method: "GET", Path: pf + "/tenants/:tenant/billing", Tag: "platform", Auth: Operator, Summary: "A store's plan, status and usage",
 			Out: billing.Overview{}, Handler: s.platformBilling},
 		{Method: "GET", Path: pf + "/tenants/:tenant/billing/payments", Tag: "platform", Auth: Operator, Summary: "A store's plan payments",
@@ -44,6 +56,69 @@ func (s *Server) billingRoutes() []Route {
 		{Method: "POST", Path: "/api/pay/v1/billing/:store/notify", Tag: "payments", Auth: PayNotify,
 			Summary: "WeChat Pay notifications for plan payments to the platform's merchant account", Consumes: "application/json", Handler: s.billingNotify},
 	}
+}
+
+var paymentQuery = []QueryParam{{"status", "string", "pending or paid"}}
+
+func (s *Server) billingDashboard(c *gin.Context) {
+	out, err := s.Billing.Dashboard(operatorCtx(c), time.Now())
+	s.reply(c, http.StatusOK, out, err)
+}
+
+func paymentStatus(c *gin.Context) (string, error) {
+	st := c.Query("status")
+	if st != "" && st != billing.Pending && st != billing.Paid {
+		return "", errs.Field("status", "invalid_choice", "must be pending or paid")
+	}
+	return st, nil
+}
+
+func (s *Server) allBillingPayments(c *gin.Context) {
+	st, err := paymentStatus(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	out, err := s.Billing.AllPayments(operatorCtx(c), st)
+	s.reply(c, http.StatusOK, page(out, ""), err)
+}
+
+func (s *Server) exportBillingPayments(c *gin.Context) {
+	st, err := paymentStatus(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	out, err := s.Billing.AllPayments(operatorCtx(c), st)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	var buf bytes.Buffer
+	buf.WriteString("\xEF\xBB\xBF") // BOM: Excel opens UTF-8 Chinese text correctly
+	w := csv.NewWriter(&buf)
+	_ = w.Write([]string{"store_id", "store_name", "payment_id", "plan_id", "period", "amount_yuan", "method", "status", "out_trade_no",
+		"transaction_id", "invoice_title", "invoice_tax_id", "created_at", "paid_at"})
+	for _, p := range out {
+		paid := ""
+		if p.PaidAt != nil {
+			paid = p.PaidAt.UTC().Format(time.RFC3339)
+		}
+		_ = w.Write([]string{p.StoreID, csvText(p.StoreName), p.ID, p.PlanID, p.Period, fmt.Sprintf("%d.%02d", p.Amount/100, p.Amount%100), p.Method,
+			p.Status, p.OutTradeNo, p.TransactionID, csvText(p.InvoiceTitle), p.InvoiceTaxID, p.CreatedAt.UTC().Format(time.RFC3339), paid})
+	}
+	w.Flush()
+	c.Header("Content-Disposition", `attachment; filename="plan-payments.csv"`)
+	c.Data(http.StatusOK, "text/csv; charset=utf-8", buf.Bytes())
+}
+
+// csvText keeps text a brand typed from being read as a formula by a
+// spreadsheet (CSV injection).
+func csvText(v string) string {
+	if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
+		return "'" + v
+	}
+	return v
 }
 
 // requireModule refuses a store route the store's plan does not include.

@@ -426,3 +426,86 @@ func TestPlanModuleGates(t *testing.T) {
 	std.owner.Must(200, "POST", std.base+"/coupons/"+coupon+"/stop", nil)
 	refused(std, "/coupons", couponBody(300, 10, 1), pro, "Pro")
 }
+
+// TestOperatorDashboard: with two stores, one paid for a year and one for a
+// month (which then lapses), the operator's dashboard counts stores by plan
+// and status, revenue by month, trials converted and renewals due; the
+// payments list and its CSV export span both stores; brands see none of it.
+func TestOperatorDashboard(t *testing.T) {
+	e := apptest.New(t)
+	op, tiny, pro := tinyPlans(t, e)
+	ownerA, ownerB := e.SignUp("a@dash.example"), e.SignUp("b@dash.example")
+	a, b := ownerA.CreateStore("dash-a", "mainland", "apparel"), ownerB.CreateStore("dash-b", "mainland", "apparel")
+	dash := func() map[string]any { return op.Must(200, "GET", "/api/v1/platform/billing/dashboard", nil).Map(t) }
+	d := dash()
+	if tot := d["totals"].(map[string]any); tot["trial"] != 2.0 || tot["total"] != 2.0 || d["trials_converted"] != 0.0 || d["revenue_total"] != 0.0 {
+		t.Fatalf("two trials: %v", d)
+	}
+	pay := func(owner *apptest.Client, sid, period, title string) string {
+		return owner.Must(201, "POST", "/api/v1/stores/"+sid+"/billing/payments", map[string]any{"plan_id": pro, "period": period,
+			"method": "bank_transfer", "invoice_title": title}).Map(t)["id"].(string)
+	}
+	op.Must(200, "POST", "/api/v1/platform/tenants/"+a+"/billing/payments/"+pay(ownerA, a, "year", "=A 公司")+"/paid", nil)
+	op.Must(200, "POST", "/api/v1/platform/tenants/"+b+"/billing/payments/"+pay(ownerB, b, "month", "B 公司")+"/paid", nil)
+	pay(ownerB, b, "year", "B 公司") // pending: no revenue
+	ctx := context.Background()
+	// B's month ends in 28–31 days; seen from five days on it is due for renewal, A's year is not.
+	later, err := e.App.Billing.Dashboard(ctx, time.Now().Add(5*24*time.Hour))
+	if err != nil || len(later.RenewalsDue) != 1 || later.RenewalsDue[0].StoreID != b || later.RenewalsDue[0].PlanName != "Pro" {
+		t.Fatalf("renewals due: %+v %v", later.RenewalsDue, err)
+	}
+	ovB := ownerB.Must(200, "GET", "/api/v1/stores/"+b+"/billing", nil).Map(t)
+	endB, _ := time.Parse(time.RFC3339Nano, ovB["period_end"].(string))
+	if _, err := e.App.Billing.Sweep(ctx, endB.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	d = dash()
+	plans := map[string]map[string]any{}
+	for _, p := range d["plans"].([]any) {
+		plans[p.(map[string]any)["plan_id"].(string)] = p.(map[string]any)
+	}
+	if p := plans[pro]; len(plans) != 1 || p["active"] != 1.0 || p["grace"] != 1.0 || p["trial"] != 0.0 || p["total"] != 2.0 || p["plan_name"] != "Pro" {
+		t.Fatalf("stores by plan: %v", d["plans"])
+	}
+	if _, ok := plans[tiny]; ok {
+		t.Fatalf("Tiny has no stores left: %v", d["plans"])
+	}
+	month := time.Now().UTC().Format("2006-01")
+	rev := d["revenue"].([]any)
+	if len(rev) != 1 || rev[0].(map[string]any)["month"] != month || rev[0].(map[string]any)["amount"] != 657800.0 ||
+		rev[0].(map[string]any)["payments"] != 2.0 || d["revenue_total"] != 657800.0 || d["trials_converted"] != 2.0 {
+		t.Fatalf("revenue: %v total %v converted %v", rev, d["revenue_total"], d["trials_converted"])
+	}
+	if n := len(d["renewals_due"].([]any)); n != 0 {
+		t.Fatalf("renewals due now: %v", d["renewals_due"])
+	}
+
+	all := op.Must(200, "GET", "/api/v1/platform/billing/payments", nil).Map(t)["items"].([]any)
+	byStore := map[string]int{}
+	for _, p := range all {
+		byStore[p.(map[string]any)["store_name"].(string)]++
+	}
+	if len(all) != 3 || byStore["Store dash-a"] != 1 || byStore["Store dash-b"] != 2 {
+		t.Fatalf("all payments: %v", all)
+	}
+	if paid := op.Must(200, "GET", "/api/v1/platform/billing/payments?status=paid", nil).Map(t)["items"].([]any); len(paid) != 2 {
+		t.Fatalf("paid payments: %d, want 2", len(paid))
+	}
+	if r := op.Do("GET", "/api/v1/platform/billing/payments?status=refunded", nil); r.Status != 400 || r.FieldErrors()["status"] != "invalid_choice" {
+		t.Fatalf("bad status filter: %d %s", r.Status, r.Body)
+	}
+	r := op.Do("GET", "/api/v1/platform/billing/payments/export?status=paid", nil)
+	rows := strings.Split(strings.TrimSpace(strings.TrimPrefix(string(r.Body), "\xEF\xBB\xBF")), "\n")
+	if r.Status != 200 || len(rows) != 3 || !strings.HasPrefix(rows[0], "store_id,store_name,") {
+		t.Fatalf("export: %d %s", r.Status, r.Body)
+	}
+	csvText := strings.Join(rows[1:], "\n")
+	if !strings.Contains(csvText, a+",Store dash-a,") || !strings.Contains(csvText, "5980.00") || !strings.Contains(csvText, b+",Store dash-b,") ||
+		!strings.Contains(csvText, "598.00") || !strings.Contains(csvText, "'=A 公司") {
+		t.Fatalf("export rows: %s", csvText)
+	}
+	// Brands: the operator's routes do not exist for them.
+	for _, path := range []string{"/api/v1/platform/billing/dashboard", "/api/v1/platform/billing/payments", "/api/v1/platform/billing/payments/export"} {
+		ownerA.Must(404, "GET", path, nil)
+	}
+}

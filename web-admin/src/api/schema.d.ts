@@ -742,6 +742,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/platform/billing/dashboard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Stores by plan and status, revenue by month, trials converted, renewals due in 30 days */
+        get: operations["get_api_v1_platform_billing_dashboard"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/platform/billing/payments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every store's plan payments, newest first */
+        get: operations["get_api_v1_platform_billing_payments"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/platform/billing/payments/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every store's plan payments as CSV */
+        get: operations["get_api_v1_platform_billing_payments_export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/platform/jobs": {
         parameters: {
             query?: never;
@@ -2273,6 +2324,10 @@ export interface components {
             items?: components["schemas"]["billing.Plan"][];
             next_cursor?: string;
         };
+        "api.Page_billing.StorePayment": {
+            items?: components["schemas"]["billing.StorePayment"][];
+            next_cursor?: string;
+        };
         "api.Page_catalog.Category": {
             items?: components["schemas"]["catalog.Category"][];
             next_cursor?: string;
@@ -2553,6 +2608,23 @@ export interface components {
             target_id?: string;
             target_type?: string;
         };
+        "billing.Dashboard": {
+            plans?: components["schemas"]["billing.PlanStores"][];
+            renewals_due?: components["schemas"]["billing.Renewal"][];
+            revenue?: components["schemas"]["billing.MonthRevenue"][];
+            /** Format: int64 */
+            revenue_total?: number;
+            totals?: components["schemas"]["billing.PlanStores"];
+            /** Format: int64 */
+            trials_converted?: number;
+        };
+        "billing.MonthRevenue": {
+            /** Format: int64 */
+            amount?: number;
+            month?: string;
+            /** Format: int64 */
+            payments?: number;
+        };
         "billing.Overview": {
             /** Format: int32 */
             days_left?: number;
@@ -2635,6 +2707,54 @@ export interface components {
             /** Format: int64 */
             trial_days?: number;
             trial_default?: boolean;
+        };
+        "billing.PlanStores": {
+            /** Format: int64 */
+            active?: number;
+            /** Format: int64 */
+            closed?: number;
+            /** Format: int64 */
+            grace?: number;
+            plan_id?: string;
+            plan_name?: string;
+            /** Format: int64 */
+            total?: number;
+            /** Format: int64 */
+            trial?: number;
+        };
+        "billing.Renewal": {
+            /** Format: date-time */
+            period_end?: string;
+            plan_id?: string;
+            plan_name?: string;
+            store_id?: string;
+            store_name?: string;
+        };
+        "billing.StorePayment": {
+            /** Format: int64 */
+            amount?: number;
+            code_url?: string;
+            confirmed_by?: string;
+            /** Format: date-time */
+            created_at?: string;
+            created_by?: string;
+            id?: string;
+            invoice_tax_id?: string;
+            invoice_title?: string;
+            method?: string;
+            out_trade_no?: string;
+            /** Format: date-time */
+            paid_at?: string | null;
+            period?: string;
+            /** Format: date-time */
+            period_end?: string | null;
+            plan_id?: string;
+            status?: string;
+            store_id?: string;
+            store_name?: string;
+            transaction_id?: string;
+            /** Format: date-time */
+            updated_at?: string;
         };
         "billing.Usage": {
             limit?: string;
@@ -6660,6 +6780,171 @@ export interface operations {
             };
             /** @description missing, invalid or expired token, or wrong credentials */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unexpected error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_api_v1_platform_billing_dashboard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["billing.Dashboard"];
+                };
+            };
+            /** @description missing, invalid or expired token, or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no such object in this store (another store's objects do not exist) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unexpected error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_api_v1_platform_billing_payments: {
+        parameters: {
+            query?: {
+                /** @description pending or paid */
+                status?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["api.Page_billing.StorePayment"];
+                };
+            };
+            /** @description invalid input: error.fields names each field at fault */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description missing, invalid or expired token, or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no such object in this store (another store's objects do not exist) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unexpected error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_api_v1_platform_billing_payments_export: {
+        parameters: {
+            query?: {
+                /** @description pending or paid */
+                status?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description invalid input: error.fields names each field at fault */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description missing, invalid or expired token, or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no such object in this store (another store's objects do not exist) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
