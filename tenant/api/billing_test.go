@@ -509,3 +509,103 @@ func TestOperatorDashboard(t *testing.T) {
 		ownerA.Must(404, "GET", path, nil)
 	}
 }
+
+// TestSweepKilledAndRerun: an expiry sweep cancelled in its most awkward
+// place (a reminder queued but not yet recorded), then two sweeps at once,
+// then another, leave the stores where one clean run does: one store in
+// grace, one closed, one reminded once (one mail), one untouched, and
+// between them exactly one of each change.
+func TestSweepKilledAndRerun(t *testing.T) {
+	e := apptest.New(t)
+	_, _, _ = tinyPlans(t, e)
+	ctx := context.Background()
+	// Far from the real clock, so the worker's own hourly sweep changes nothing here.
+	at := time.Now().UTC().Add(100 * 24 * time.Hour).Truncate(time.Second)
+	stores := map[string]string{}
+	set := func(name string, fields map[string]any) {
+		owner := e.SignUp(name + "@sweep-kill.example")
+		stores[name] = owner.CreateStore("sweep-"+name, "mainland", "apparel")
+		if err := e.App.Billing.T.P(ctx).Model(&billing.Subscription{}).Where("tenant_id = ?", stores[name]).Updates(fields).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	set("lapsing", map[string]any{"period_end": at.Add(-time.Hour), "grace_end": at.Add(6 * 24 * time.Hour)})
+	set("closing", map[string]any{"status": billing.Grace, "period_end": at.Add(-8 * 24 * time.Hour), "grace_end": at.Add(-time.Hour)})
+	set("reminded", map[string]any{"period_end": at.Add(3 * 24 * time.Hour), "grace_end": at.Add(10 * 24 * time.Hour)})
+	set("untouched", map[string]any{"period_end": at.Add(20 * 24 * time.Hour), "grace_end": at.Add(27 * 24 * time.Hour)})
+
+	var total billing.Swept
+	addUp := func(n billing.Swept) {
+		total.Reminded += n.Reminded
+		total.Grace += n.Grace
+		total.Closed += n.Closed
+	}
+	// Killed: the context ends right after the first reminder is queued.
+	// (A copy of the service, so the app's own is never written while its worker may read it.)
+	killedSvc := *e.App.Billing
+	killed, cancel := context.WithCancel(ctx)
+	killedSvc.Remind = func(ctx context.Context, r billing.Reminder) error {
+		err := e.App.Billing.Remind(ctx, r)
+		cancel()
+		return err
+	}
+	n, err := killedSvc.Sweep(killed, at)
+	if err == nil {
+		t.Fatalf("the cancelled sweep finished: %+v", n)
+	}
+	addUp(n)
+	// Re-run twice at once, then once more.
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	for i := 0; i < 2; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			n, err := e.App.Billing.Sweep(ctx, at)
+			if err != nil {
+				t.Errorf("concurrent sweep: %v", err)
+			}
+			mu.Lock()
+			addUp(n)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	if n, err := e.App.Billing.Sweep(ctx, at); err != nil || n != (billing.Swept{}) {
+		t.Fatalf("the sweep after: %+v %v, want nothing left", n, err)
+	}
+	if want := (billing.Swept{Reminded: 1, Grace: 1, Closed: 1}); total != want {
+		t.Fatalf("changes over all runs: %+v, want one clean run's %+v", total, want)
+	}
+	want := map[string]struct {
+		status   string
+		reminded int
+	}{"lapsing": {billing.Grace, 0}, "closing": {billing.Closed, 0}, "reminded": {billing.Trial, 7}, "untouched": {billing.Trial, 0}}
+	for name, w := range want {
+		var sub billing.Subscription
+		if err := e.App.Billing.T.P(ctx).Where("tenant_id = ?", stores[name]).Take(&sub).Error; err != nil {
+			t.Fatal(err)
+		}
+		if sub.Status != w.status || sub.RemindedBefore != w.reminded {
+			t.Errorf("%s: status %s reminded %d, want %s %d", name, sub.Status, sub.RemindedBefore, w.status, w.reminded)
+		}
+	}
+	if m := e.WaitMail("reminded@sweep-kill.example", 1); !strings.Contains(m.Subject, "7 day") {
+		t.Fatalf("reminder: %+v", m)
+	}
+	time.Sleep(300 * time.Millisecond) // a duplicate would have been delivered by now
+	for name := range want {
+		got, wantN := 0, 0
+		for _, m := range e.Outbox.To(name + "@sweep-kill.example") {
+			if strings.Contains(m.Subject, "plan ends") {
+				got++
+			}
+		}
+		if name == "reminded" {
+			wantN = 1
+		}
+		if got != wantN {
+			t.Errorf("%s's owner got %d reminders, want %d", name, got, wantN)
+		}
+	}
+}
