@@ -1,11 +1,13 @@
 package api_test
 
 import (
+	"context"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/shoplet/shoplet/tenant"
 	"github.com/shoplet/shoplet/tenant/apptest"
 )
 
@@ -96,6 +98,40 @@ func TestDashboard(t *testing.T) {
 	}
 	if src := st["by_source"].([]any); len(src) != 1 || src[0].(map[string]any)["scene"] != "1047" {
 		t.Fatalf("sources: %v", src)
+	}
+	if prev := st["previous"].(map[string]any); prev["gmv"] != float64(0) || prev["orders"] != float64(0) {
+		t.Fatalf("previous day before any trading: %v", prev)
+	}
+	// One paid order moved a day back: today has one left, the previous day
+	// (up to the same hour) has it; the week's figures hold both.
+	ctx := tenant.WithTenant(context.Background(), sid)
+	if err := e.App.T.Tx(ctx, func(ctx context.Context) error {
+		var o struct {
+			ID                string
+			CreatedAt, PaidAt time.Time
+		}
+		if err := e.App.T.Q(ctx).Table("orders").Select("id, created_at, paid_at").Where("paid_at IS NOT NULL").Order("id").Limit(1).Scan(&o).Error; err != nil {
+			return err
+		}
+		return e.App.T.Q(ctx).Table("orders").Where("id = ?", o.ID).
+			Updates(map[string]any{"created_at": o.CreatedAt.Add(-24 * time.Hour), "paid_at": o.PaidAt.Add(-24 * time.Hour)}).Error
+	}); err != nil {
+		t.Fatal(err)
+	}
+	day := owner.Must(200, "GET", base+"/dashboard?days=1", nil).Map(t)
+	prev := day["previous"].(map[string]any)
+	if day["gmv"] != float64(10000) || prev["gmv"] != float64(10000) || prev["paid_orders"] != float64(1) || prev["orders"] != float64(1) ||
+		prev["paying_members"] != float64(1) || prev["conversion"] != float64(1) {
+		t.Fatalf("today %v against the previous day %v", day["gmv"], prev)
+	}
+	week := owner.Must(200, "GET", base+"/dashboard?days=7", nil).Map(t)
+	if week["gmv"] != float64(20000) || week["previous"].(map[string]any)["gmv"] != float64(0) {
+		t.Fatalf("week: %v, previous %v", week["gmv"], week["previous"])
+	}
+	other := e.SignUp("dash-b@console.example")
+	sidB := other.CreateStore("dash-b", "mainland", "apparel")
+	if pb := other.Must(200, "GET", "/api/v1/stores/"+sidB+"/dashboard?days=1", nil).Map(t)["previous"].(map[string]any); pb["gmv"] != float64(0) {
+		t.Fatalf("store B's previous day: %v", pb)
 	}
 	if r := owner.Do("GET", base+"/dashboard?days=5", nil); r.Status != 400 || !strings.Contains(string(r.Body), "days") {
 		t.Fatalf("days=5: %d %s", r.Status, r.Body)

@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -41,10 +42,10 @@ func TestConsoleLists(t *testing.T) {
 		return s
 	}
 	a, b := mk("lista"), mk("listb")
-	buy := func(s store, who, sku string, pay bool) string {
+	buy := func(s store, who, sku string, pay bool, buyer, phone string) string {
 		sh := e.Shopper(s.sid, who)
 		shop := "/api/shop/v1/stores/" + s.sid
-		addr := sh.Must(201, "POST", shop+"/addresses", map[string]any{"name": "王小明", "phone": "13800138000", "province": "上海市", "city": "上海市", "detail": "1 号"}).Map(t)["id"].(string)
+		addr := sh.Must(201, "POST", shop+"/addresses", map[string]any{"name": buyer, "phone": phone, "province": "上海市", "city": "上海市", "detail": "1 号"}).Map(t)["id"].(string)
 		out := sh.Must(201, "POST", shop+"/checkout", map[string]any{"items": []map[string]any{{"sku_id": sku, "quantity": 1}}, "address_id": addr,
 			"idempotency_key": who, "scene": "1007"}).Map(t)
 		id := out["order"].(map[string]any)["id"].(string)
@@ -62,9 +63,9 @@ func TestConsoleLists(t *testing.T) {
 		}
 		return id
 	}
-	refunding := buy(a, "la-1", a.skus[0], true)
-	buy(a, "la-2", a.skus[1], false)
-	buy(b, "lb-1", b.skus[1], false)
+	refunding := buy(a, "la-1", a.skus[0], true, "王小明", "13800138000")
+	unpaid := buy(a, "la-2", a.skus[1], false, "李雷", "13900139001")
+	buy(b, "lb-1", b.skus[1], false, "王小明", "13800138000")
 
 	base := "/api/v1/stores/" + a.sid
 	items := a.owner.Must(200, "GET", base+"/orders", nil).Map(t)["items"].([]any)
@@ -97,6 +98,47 @@ func TestConsoleLists(t *testing.T) {
 	after := a.owner.Must(200, "GET", base+"/orders?status=after_sale", nil).Map(t)["items"].([]any)
 	if len(after) != 1 || after[0].(map[string]any)["id"] != refunding {
 		t.Fatalf("after-sale tab: %v", after)
+	}
+	pending := map[string]bool{}
+	for _, it := range items {
+		o := it.(map[string]any)
+		pending[o["id"].(string)], _ = o["refund_pending"].(bool)
+	}
+	if !pending[refunding] || pending[unpaid] {
+		t.Fatalf("refund-pending flags: %v (want only %s)", pending, refunding)
+	}
+	// Search by a part of the buyer's name, the phone's last digits or the
+	// order number's prefix; store B's 王小明 is not store A's.
+	search := func(q string) []string {
+		var got []string
+		for _, it := range a.owner.Must(200, "GET", base+"/orders?q="+url.QueryEscape(q), nil).Map(t)["items"].([]any) {
+			got = append(got, it.(map[string]any)["id"].(string))
+		}
+		return got
+	}
+	// The refund list says which order, who and what.
+	refunds := a.owner.Must(200, "GET", base+"/refunds?status=requested", nil).Map(t)["items"].([]any)
+	if len(refunds) != 1 {
+		t.Fatalf("refunds: %v", refunds)
+	}
+	ro, _ := refunds[0].(map[string]any)["order"].(map[string]any)
+	refundingNo := a.owner.Must(200, "GET", base+"/orders/"+refunding, nil).Map(t)["order_no"].(string)
+	if ro == nil || ro["order_no"] != refundingNo || ro["buyer"] != "王小明" || ro["phone"] != "13800138000" ||
+		len(ro["items"].([]any)) != 1 || ro["items"].([]any)[0].(map[string]any)["title"] != "lista 衬衫" || ro["items"].([]any)[0].(map[string]any)["quantity"] != float64(1) {
+		t.Fatalf("refund's order: %v", refunds[0])
+	}
+	if rb := b.owner.Must(200, "GET", "/api/v1/stores/"+b.sid+"/refunds", nil).Map(t)["items"].([]any); len(rb) != 0 {
+		t.Fatalf("store B sees refunds: %v", rb)
+	}
+	unpaidNo := a.owner.Must(200, "GET", base+"/orders/"+unpaid, nil).Map(t)["order_no"].(string)
+	for _, c := range []struct {
+		q    string
+		want []string
+	}{{"小明", []string{refunding}}, {"李雷", []string{unpaid}}, {"9001", []string{unpaid}}, {"138001", []string{refunding}},
+		{unpaidNo, []string{unpaid}}, {"张三", nil}, {"%", []string{unpaid, refunding}}} {
+		if got := search(c.q); strings.Join(got, ",") != strings.Join(c.want, ",") {
+			t.Fatalf("search %q: %v, want %v", c.q, got, c.want)
+		}
 	}
 	if r := a.owner.Do("GET", base+"/orders?status=lost", nil); r.Status != 400 || !strings.Contains(string(r.Body), "after_sale") {
 		t.Fatalf("unknown status: %d %s", r.Status, r.Body)

@@ -60,8 +60,10 @@ type (
 	roleInput struct {
 		Role string `json:"role" binding:"required"`
 	}
+	// grantInput names the agency by id, or by the email of a person in it.
 	grantInput struct {
-		AgencyID string `json:"agency_id" binding:"required"`
+		AgencyID string `json:"agency_id"`
+		Email    string `json:"email"`
 		Role     string `json:"role" binding:"required"`
 	}
 	nameInput struct {
@@ -162,7 +164,7 @@ func (s *Server) buildRoutes() []Route {
 		{Method: "GET", Path: st + "/agency-grants", Tag: "agencies", Auth: Store, Obj: access.ObjAgency, Act: access.Read,
 			Summary: "Agencies with access to this store", Out: Page[onboard.AgencyGrant]{}, Handler: s.listGrants},
 		{Method: "POST", Path: st + "/agency-grants", Tag: "agencies", Auth: Store, Obj: access.ObjAgency, Act: access.Write,
-			Summary: "Grant an agency a role", In: grantInput{}, Out: access.Grant{}, Status: 201, Handler: s.grant},
+			Summary: "Grant an agency a role (again to change it), named by id or by a person's email (404 agency_not_found)", In: grantInput{}, Out: access.Grant{}, Status: 201, Handler: s.grant},
 		{Method: "DELETE", Path: st + "/agency-grants/:agency", Tag: "agencies", Auth: Store, Obj: access.ObjAgency, Act: access.Write,
 			Summary: "Revoke an agency's access", Handler: s.revoke},
 		{Method: "GET", Path: st + "/audit-logs", Tag: "audit", Auth: Store, Obj: access.ObjAudit, Act: access.Read,
@@ -635,6 +637,18 @@ func (s *Server) grant(c *gin.Context) {
 	if err := bind(c, &in); err != nil {
 		s.fail(c, err)
 		return
+	}
+	if in.AgencyID == "" && in.Email == "" {
+		s.fail(c, errs.Field("agency_id", "required", "give the agency's id, or the email of a person in it"))
+		return
+	}
+	if in.AgencyID == "" {
+		id, err := s.Stores.AgencyByEmail(ctx(c), in.Email)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		in.AgencyID = id
 	}
 	g, err := s.Stores.GrantAgency(ctx(c), in.AgencyID, in.Role)
 	if err != nil {

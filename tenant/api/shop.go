@@ -127,7 +127,7 @@ func (s *Server) shopRoutes() []Route {
 	}
 }
 
-var orderQuery = []QueryParam{{"limit", "integer", "1–100, default 20"}, {"status", "string", "order status, or after_sale (a refund requested or in progress)"}, {"q", "string", "order number (prefix)"}, {"member_id", "string", "shopper"},
+var orderQuery = []QueryParam{{"limit", "integer", "1–100, default 20"}, {"status", "string", "order status, or after_sale (a refund requested or in progress)"}, {"q", "string", "order number (prefix), or part of the recipient's name or phone"}, {"member_id", "string", "shopper"},
 	{"from", "string", "created at or after (RFC 3339)"}, {"to", "string", "created before (RFC 3339)"}, {"cursor", "string", "next_cursor"}}
 
 // shopStore checks that the store exists and is open (suspended stores are

@@ -124,6 +124,40 @@ func (s *Stores) GrantAgency(ctx context.Context, agencyID, role string) (access
 	return g, s.Enforcer.Changed(ctx, tid)
 }
 
+// AgencyByEmail finds the agency a person (by their account's email) works
+// for, so a brand grants access without pasting an id. A person in several
+// agencies names the one they administer; otherwise the email is ambiguous.
+// Returns not_found (agency_not_found) if the email belongs to no agency's
+// member.
+func (s *Stores) AgencyByEmail(ctx context.Context, email string) (string, error) {
+	var f errs.Fields
+	email = NormalizeEmail("email", email, &f)
+	if err := f.Err(); err != nil {
+		return "", err
+	}
+	var rows []AgencyMember
+	err := s.T.P(ctx).Table("agency_members m").Select("m.agency_id, m.role").
+		Joins("JOIN accounts a ON a.id = m.account_id").Where("a.email = ?", email).Order("m.agency_id").Scan(&rows).Error
+	if err != nil {
+		return "", err
+	}
+	var admin []string
+	for _, r := range rows {
+		if r.Role == "admin" {
+			admin = append(admin, r.AgencyID)
+		}
+	}
+	switch {
+	case len(rows) == 0:
+		return "", errs.E(errs.NotFound, "agency_not_found", "no agency has a person with this email")
+	case len(rows) == 1:
+		return rows[0].AgencyID, nil
+	case len(admin) == 1:
+		return admin[0], nil
+	}
+	return "", errs.Field("email", "ambiguous", "this person works for several agencies: grant by agency_id")
+}
+
 // RevokeAgency ends an agency's access. It takes effect at the agency's next
 // request on every instance (the policy version is bumped after commit).
 func (s *Stores) RevokeAgency(ctx context.Context, agencyID string) error {
@@ -145,11 +179,14 @@ func (s *Stores) RevokeAgency(ctx context.Context, agencyID string) error {
 
 // AgencyGrant is a grant with the agency's name, for the brand's view.
 type AgencyGrant struct {
-	AgencyID  string    `json:"agency_id"`
-	Name      string    `json:"agency_name"`
-	Role      string    `json:"role"`
-	GrantedBy string    `json:"granted_by"`
-	CreatedAt time.Time `json:"created_at"`
+	AgencyID string `json:"agency_id"`
+	Name     string `json:"agency_name"`
+	// ContactEmail is the email of the person who created the agency: it tells
+	// apart agencies with the same name.
+	ContactEmail string    `json:"contact_email"`
+	Role         string    `json:"role"`
+	GrantedBy    string    `json:"granted_by"`
+	CreatedAt    time.Time `json:"created_at"`
 }
 
 // AgencyGrants lists the agencies with access to the store.
@@ -157,8 +194,8 @@ func (s *Stores) AgencyGrants(ctx context.Context) ([]AgencyGrant, error) {
 	tid, _ := tenant.FromContext(ctx)
 	var out []AgencyGrant
 	err := s.T.Tx(ctx, func(ctx context.Context) error {
-		return s.T.Q(ctx).Table("agency_grants g").Select("g.agency_id, a.name, g.role, g.granted_by, g.created_at").
-			Joins("JOIN agencies a ON a.id = g.agency_id").Where("g.tenant_id = ?", tid).Order("g.created_at").Scan(&out).Error
+		return s.T.Q(ctx).Table("agency_grants g").Select("g.agency_id, a.name, c.email AS contact_email, g.role, g.granted_by, g.created_at").
+			Joins("JOIN agencies a ON a.id = g.agency_id").Joins("LEFT JOIN accounts c ON c.id = a.created_by").Where("g.tenant_id = ?", tid).Order("g.created_at").Scan(&out).Error
 	})
 	return out, err
 }

@@ -20,7 +20,7 @@ import (
 type ListFilter struct {
 	MemberID string
 	Status   string
-	Query    string // order number prefix
+	Query    string // order number prefix, or part of the recipient's name or phone
 	From, To *time.Time
 	Cursor   string
 	Limit    int
@@ -56,7 +56,13 @@ func (s *Service) List(ctx context.Context, f ListFilter) ([]Order, string, erro
 			q = q.Where("status = ?", f.Status)
 		}
 		if f.Query != "" {
-			q = q.Where("order_no LIKE ?", strings.NewReplacer("%", "", "_", "").Replace(f.Query)+"%")
+			kw := strings.NewReplacer("%", "", "_", "", "\\", "").Replace(f.Query)
+			name, phone := "address->>'name'", "address->>'phone'"
+			if s.T.DB.Dialect != db.Postgres {
+				name, phone = "json_extract(address, '$.name')", "json_extract(address, '$.phone')"
+			}
+			// Operators look a buyer up by a part of the name or the phone's last digits.
+			q = q.Where("(order_no LIKE ? OR "+name+" LIKE ? OR "+phone+" LIKE ?)", kw+"%", "%"+kw+"%", "%"+kw+"%")
 		}
 		if f.From != nil {
 			q = q.Where("created_at >= ?", f.From.UTC())
@@ -70,13 +76,38 @@ func (s *Service) List(ctx context.Context, f ListFilter) ([]Order, string, erro
 		if err := q.Find(&out).Error; err != nil {
 			return err
 		}
-		return s.attachLines(ctx, out[:min(len(out), f.Limit)])
+		page := out[:min(len(out), f.Limit)]
+		if err := s.attachLines(ctx, page); err != nil {
+			return err
+		}
+		return s.markRefundPending(ctx, page)
 	})
 	if err != nil {
 		return nil, "", err
 	}
 	out, next := db.Page(out, f.Limit, func(o Order) string { return o.ID })
 	return out, next, nil
+}
+
+// markRefundPending flags the orders of a page with a refund requested or in
+// progress, in one query.
+func (s *Service) markRefundPending(ctx context.Context, orders []Order) error {
+	if len(orders) == 0 {
+		return nil
+	}
+	idList := make([]string, len(orders))
+	for i, o := range orders {
+		idList[i] = o.ID
+	}
+	var pending []string
+	if err := s.T.Q(ctx).Model(&Refund{}).Distinct("order_id").Where("order_id IN ? AND status IN ?", idList,
+		[]string{RefundRequested, RefundProcessing}).Pluck("order_id", &pending).Error; err != nil {
+		return err
+	}
+	for i := range orders {
+		orders[i].RefundPending = indexOf(pending, orders[i].ID) >= 0
+	}
+	return nil
 }
 
 // attachLines loads the lines of a page of orders in one query.
@@ -243,6 +274,24 @@ type Refund struct {
 	RequestedBy string                   `json:"requested_by"`
 	CreatedAt   time.Time                `json:"created_at"`
 	UpdatedAt   time.Time                `json:"updated_at"`
+	// Order says what the refund is for, in the staff's list.
+	Order *RefundOrder `gorm:"-" json:"order,omitempty"`
+}
+
+// RefundOrder is what the staff's refund list shows of the refund's order:
+// its number, the recipient and the lines asked back.
+type RefundOrder struct {
+	OrderNo string       `json:"order_no"`
+	Buyer   string       `json:"buyer"`
+	Phone   string       `json:"phone"`
+	Items   []RefundItem `json:"items"`
+}
+
+// RefundItem is one line asked back.
+type RefundItem struct {
+	Title    string            `json:"title"`
+	Spec     map[string]string `json:"spec"`
+	Quantity int64             `json:"quantity"`
 }
 
 // RequestRefund asks for some or all lines back (empty lines: everything not yet refunded).
@@ -346,9 +395,54 @@ func (s *Service) Refunds(ctx context.Context, status string) ([]Refund, error) 
 		if status != "" {
 			q = q.Where("status = ?", status)
 		}
-		return q.Find(&out).Error
+		if err := q.Find(&out).Error; err != nil {
+			return err
+		}
+		return s.describeRefunds(ctx, out)
 	})
 	return out, err
+}
+
+// describeRefunds attaches each refund's order number, recipient and lines
+// (two queries for the page).
+func (s *Service) describeRefunds(ctx context.Context, refunds []Refund) error {
+	if len(refunds) == 0 {
+		return nil
+	}
+	var orderIDs []string
+	for _, r := range refunds {
+		orderIDs = append(orderIDs, r.OrderID)
+	}
+	var orders []Order
+	if err := s.T.Q(ctx).Select("id", "order_no", "address").Where("id IN ?", orderIDs).Find(&orders).Error; err != nil {
+		return err
+	}
+	var lines []Line
+	if err := s.T.Q(ctx).Select("id", "title", "spec").Where("order_id IN ?", orderIDs).Find(&lines).Error; err != nil {
+		return err
+	}
+	byOrder := make(map[string]Order, len(orders))
+	for _, o := range orders {
+		byOrder[o.ID] = o
+	}
+	byLine := make(map[string]Line, len(lines))
+	for _, l := range lines {
+		byLine[l.ID] = l
+	}
+	for i := range refunds {
+		r := &refunds[i]
+		o, ok := byOrder[r.OrderID]
+		if !ok {
+			continue
+		}
+		d := &RefundOrder{OrderNo: o.OrderNo, Buyer: o.Address.V["name"], Phone: o.Address.V["phone"], Items: []RefundItem{}}
+		for _, rl := range r.Lines.V {
+			l := byLine[rl.LineID]
+			d.Items = append(d.Items, RefundItem{Title: l.Title, Spec: l.Spec.V, Quantity: rl.Quantity})
+		}
+		r.Order = d
+	}
+	return nil
 }
 
 // ReviewRefund approves (the money goes back through WeChat Pay, and the

@@ -71,7 +71,9 @@ type Order struct {
 	CreatedAt      time.Time                        `json:"created_at"`
 	UpdatedAt      time.Time                        `json:"updated_at"`
 	Lines          []Line                           `gorm:"-" json:"lines,omitempty"`
-	Events         []Event                          `gorm:"-" json:"events,omitempty"`
+	// RefundPending: a refund is requested or in progress (set by the staff's list).
+	RefundPending bool    `gorm:"-" json:"refund_pending,omitempty"`
+	Events        []Event `gorm:"-" json:"events,omitempty"`
 }
 
 // Line is one SKU of an order, priced at checkout.

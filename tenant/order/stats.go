@@ -23,6 +23,45 @@ type Stats struct {
 	Series      []StatDay     `json:"series"`
 	TopProducts []StatProduct `json:"top_products"`
 	BySource    []StatSource  `json:"by_source"`
+	// Previous is the same stretch of time one period earlier (the last 7
+	// days up to now against the 7 days before, up to the same hour), for
+	// the dashboard's comparison.
+	Previous PeriodTotals `json:"previous"`
+}
+
+// PeriodTotals is a period's headline figures.
+type PeriodTotals struct {
+	From          time.Time `json:"from"`
+	To            time.Time `json:"to"`
+	GMV           int64     `json:"gmv"`
+	Refunded      int64     `json:"refunded"`
+	Orders        int64     `json:"orders"`
+	PaidOrders    int64     `json:"paid_orders"`
+	PayingMembers int64     `json:"paying_members"`
+	NewMembers    int64     `json:"new_members"`
+	Conversion    float64   `json:"conversion"`
+}
+
+// totals sums the headline figures of [from, to] in the open transaction.
+func (s *Service) totals(ctx context.Context, from, to time.Time) (PeriodTotals, error) {
+	p := PeriodTotals{From: from, To: to}
+	q := s.T.Q(ctx)
+	if err := q.Table("orders").Where("created_at >= ? AND created_at <= ?", from, to).Count(&p.Orders).Error; err != nil {
+		return p, err
+	}
+	var sums struct {
+		GMV, Refunded, PaidOrders, PayingMembers int64
+	}
+	if err := q.Table("orders").Select("COALESCE(SUM(paid_total), 0) AS gmv, COALESCE(SUM(refunded_total), 0) AS refunded, "+
+		"COUNT(*) AS paid_orders, COUNT(DISTINCT member_id) AS paying_members").
+		Where("paid_at IS NOT NULL AND paid_at >= ? AND paid_at <= ?", from, to).Scan(&sums).Error; err != nil {
+		return p, err
+	}
+	p.GMV, p.Refunded, p.PaidOrders, p.PayingMembers = sums.GMV, sums.Refunded, sums.PaidOrders, sums.PayingMembers
+	if p.Orders > 0 {
+		p.Conversion = float64(p.PaidOrders) / float64(p.Orders)
+	}
+	return p, q.Table("members").Where("created_at >= ? AND created_at <= ?", from, to).Count(&p.NewMembers).Error
 }
 
 // StatDay is one UTC day.
@@ -116,7 +155,12 @@ func (s *Service) Stats(ctx context.Context, days int, now time.Time) (Stats, er
 			Group("l.product_id").Order("quantity DESC, gmv DESC").Limit(10).Scan(&st.TopProducts).Error; err != nil {
 			return err
 		}
-		return q.Table("members").Where("created_at >= ? AND created_at <= ?", st.From, st.To).Count(&st.NewMembers).Error
+		if err := q.Table("members").Where("created_at >= ? AND created_at <= ?", st.From, st.To).Count(&st.NewMembers).Error; err != nil {
+			return err
+		}
+		var err error
+		st.Previous, err = s.totals(ctx, st.From.AddDate(0, 0, -days), st.To.AddDate(0, 0, -days))
+		return err
 	})
 	if st.Orders > 0 {
 		st.Conversion = float64(st.PaidOrders) / float64(st.Orders)

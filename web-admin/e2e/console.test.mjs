@@ -301,9 +301,11 @@ test("an agency is granted access, sees the store, and loses it on revoke", asyn
   await bp.waitForURL(/dashboard/);
   await bp.goto(`${base}/stores/${storeId}/team`);
   await bp.getByRole("tab", { name: "服务商" }).click();
-  await bp.getByTestId("agency-id").fill(agencyId);
+  // Granted by the agency person's sign-in email, told apart by it in the list.
+  await bp.getByTestId("agency-id").fill(agent.email);
   await bp.getByTestId("grant").click();
-  await bp.getByRole("cell", { name: "E2E 服务商" }).waitFor();
+  await bp.getByRole("cell", { name: "E2E 服务商" }).first().waitFor();
+  await bp.getByTestId("agency-contact-" + agencyId).getByText(agent.email, { exact: false }).waitFor();
   await shot(bp, "09-team-agency-granted");
 
   await ap.reload();
@@ -346,6 +348,7 @@ test("an order placed through the shop API is shipped and refunded from the cons
   await page.goto(`${base}/stores/${storeId}/dashboard`);
   await page.getByTestId("kpi-gmv").getByText("129.50").waitFor();
   metrics.dashboard_interactive_ms = Date.now() - t0;
+  await page.getByTestId("cmp-gmv").getByText("较前 7 天", { exact: false }).waitFor();
   await shot(page, "12-dashboard");
   await page.goto(`${base}/stores/${storeId}/orders`);
   await page.getByTestId("order-" + out.order.order_no).click();
@@ -356,9 +359,24 @@ test("an order placed through the shop API is shipped and refunded from the cons
   await shot(page, "13-order-shipped");
 
   await json("POST", shop + "/orders/" + out.order.id + "/refunds", { reason: "尺码不合适" }, tok);
+  // Found by the buyer's phone digits, flagged refund-pending; its packing list is printable.
+  await page.goto(`${base}/stores/${storeId}/orders`);
+  await page.getByTestId("order-search").fill("8000");
+  await page.getByTestId("order-search").press("Enter");
+  await page.getByTestId("refund-pending").first().waitFor();
+  await page.getByRole("checkbox", { name: "选择订单 " + out.order.order_no }).check();
+  await page.getByTestId("print-packing").click();
+  await page.getByTestId("packing-list").getByText(out.order.order_no).waitFor();
+  await page.getByTestId("packing-list").getByText("南京西路 1 号", { exact: false }).waitFor();
+  await shot(page, "13b-packing-list");
+  await page.keyboard.press("Escape");
   await page.goto(`${base}/stores/${storeId}/refunds`);
+  await page.getByTestId("refund-order").filter({ hasText: out.order.order_no }).waitFor();
   await page.getByTestId("approve-refund").click();
+  await page.getByTestId("refund-restate").getByText("¥129.50", { exact: false }).waitFor();
+  await shot(page, "13c-refund-approve");
   await page.locator("#confirm-refund").click();
+  await page.getByText("已同意退款 ¥129.50", { exact: false }).waitFor();
   await page.goto(`${base}/stores/${storeId}/orders/${out.order.id}`);
   await page.locator(".ant-tag").filter({ hasText: "成功" }).first().waitFor({ timeout: 20000 });
   await shot(page, "14-order-refunded");
@@ -438,7 +456,9 @@ test("every main screen: Chinese only, fits a phone, no critical accessibility v
     const words = await englishWords(desk);
     if (words.length) english[name] = words;
     const v = await criticalA11y(desk);
-    seriousCount += v.filter((x) => x.impact === "serious").length;
+    const serious = v.filter((x) => x.impact === "serious");
+    seriousCount += serious.length;
+    if (serious.length) (metrics.a11y_serious_by_screen ||= {})[name] = serious.map((x) => `${x.id} ×${x.nodes} (${x.target})`);
     const crit = v.filter((x) => x.impact === "critical");
     if (crit.length) a11y[name] = crit;
     await shot(desk, `20-zh-desktop-${name}`);

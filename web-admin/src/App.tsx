@@ -56,7 +56,7 @@ export default function App() {
   dayjs.locale(lang === "zh-CN" ? "zh-cn" : "en");
   return (
     <LangContext.Provider value={{ lang, setLang }}>
-      <ConfigProvider locale={lang === "zh-CN" ? zhCN : enUS} theme={{ token: { colorPrimary: "#0958d9", borderRadius: 6 } }} componentSize="middle">
+      <ConfigProvider locale={lang === "zh-CN" ? zhCN : enUS} theme={{ token: { colorPrimary: "#0958d9", borderRadius: 6, colorTextDescription: "rgba(0, 0, 0, 0.6)", colorLink: "#0958d9", colorLinkHover: "#003eb3" } }} componentSize="middle">
         <AntApp>
           <AuthProvider>
             <Suspense fallback={<Spin style={{ display: "block", margin: 80 }} />}>

@@ -1148,7 +1148,7 @@ export interface paths {
         /** Agencies with access to this store */
         get: operations["get_api_v1_stores_store_agency-grants"];
         put?: never;
-        /** Grant an agency a role */
+        /** Grant an agency a role (again to change it), named by id or by a person's email (404 agency_not_found) */
         post: operations["post_api_v1_stores_store_agency-grants"];
         delete?: never;
         options?: never;
@@ -2508,7 +2508,8 @@ export interface components {
             email: string;
         };
         "api.grantInput": {
-            agency_id: string;
+            agency_id?: string;
+            email?: string;
             role: string;
         };
         "api.inviteInput": {
@@ -3228,6 +3229,7 @@ export interface components {
         "onboard.AgencyGrant": {
             agency_id?: string;
             agency_name?: string;
+            contact_email?: string;
             /** Format: date-time */
             created_at?: string;
             granted_by?: string;
@@ -3466,6 +3468,7 @@ export interface components {
             /** Format: int64 */
             paid_total?: number;
             pay_mode?: string;
+            refund_pending?: boolean;
             /** Format: int64 */
             refunded_total?: number;
             remark?: string;
@@ -3480,6 +3483,25 @@ export interface components {
             transaction_id?: string;
             /** Format: date-time */
             updated_at?: string;
+        };
+        "order.PeriodTotals": {
+            conversion?: number;
+            /** Format: date-time */
+            from?: string;
+            /** Format: int64 */
+            gmv?: number;
+            /** Format: int64 */
+            new_members?: number;
+            /** Format: int64 */
+            orders?: number;
+            /** Format: int64 */
+            paid_orders?: number;
+            /** Format: int64 */
+            paying_members?: number;
+            /** Format: int64 */
+            refunded?: number;
+            /** Format: date-time */
+            to?: string;
         };
         "order.Preview": {
             adjustments?: components["schemas"]["pricing.Adjustment"][];
@@ -3529,6 +3551,7 @@ export interface components {
             created_at?: string;
             id?: string;
             lines?: components["schemas"]["order.RefundLine"][];
+            order?: components["schemas"]["order.RefundOrder"] | null;
             order_id?: string;
             out_refund_no?: string;
             reason?: string;
@@ -3540,10 +3563,24 @@ export interface components {
             /** Format: date-time */
             updated_at?: string;
         };
+        "order.RefundItem": {
+            /** Format: int64 */
+            quantity?: number;
+            spec?: {
+                [key: string]: string;
+            };
+            title?: string;
+        };
         "order.RefundLine": {
             line_id: string;
             /** Format: int64 */
             quantity: number;
+        };
+        "order.RefundOrder": {
+            buyer?: string;
+            items?: components["schemas"]["order.RefundItem"][];
+            order_no?: string;
+            phone?: string;
         };
         "order.StatDay": {
             date?: string;
@@ -3582,6 +3619,7 @@ export interface components {
             paid_orders?: number;
             /** Format: int64 */
             paying_members?: number;
+            previous?: components["schemas"]["order.PeriodTotals"];
             /** Format: int64 */
             refunded?: number;
             series?: components["schemas"]["order.StatDay"][];
@@ -11723,7 +11761,7 @@ export interface operations {
                 limit?: number;
                 /** @description order status, or after_sale (a refund requested or in progress) */
                 status?: string;
-                /** @description order number (prefix) */
+                /** @description order number (prefix), or part of the recipient's name or phone */
                 q?: string;
                 /** @description shopper */
                 member_id?: string;
@@ -11863,7 +11901,7 @@ export interface operations {
                 limit?: number;
                 /** @description order status, or after_sale (a refund requested or in progress) */
                 status?: string;
-                /** @description order number (prefix) */
+                /** @description order number (prefix), or part of the recipient's name or phone */
                 q?: string;
                 /** @description shopper */
                 member_id?: string;

@@ -134,7 +134,7 @@ export default function DesignPanel({ store, storeName }: { store: string; store
         {latest && (
           <Card size="small" style={{ marginTop: 16 }} title={<Space>{t("design.latestBuild")} <StatusTag status={latest.status} /></Space>}>
             <Progress percent={Math.round(((latest.done || 0) / (latest.total || 4)) * 100)} status={latest.status === "failed" ? "exception" : undefined}
-              format={(p) => `${p}%`} data-testid="build-progress" />
+              format={(p) => `${p}%`} data-testid="build-progress" aria-label={t("design.latestBuild")} />
             {latest.error && <Typography.Text type="danger">{latest.error}</Typography.Text>}
             {latest.status === "succeeded" && (
               <>

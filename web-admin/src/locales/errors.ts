@@ -4,7 +4,7 @@
 
 export const errorsEn = {
   err: {
-    invalid_input: "Some fields need fixing", bad_credentials: "Wrong email or password", email_taken: "An account with this email exists",
+    invalid_input: "Some fields need fixing", agency_not_found: "No agency has a person with this email", bad_credentials: "Wrong email or password", email_taken: "An account with this email exists",
     slug_taken: "This store address is taken", category_name_taken: "A category at this level already has this name",
     too_many_attempts: "Too many sign-in attempts; wait a minute", account_locked: "This account is locked for a while; try again later",
     invalid_refresh_token: "Your session expired; sign in again", refresh_token_reused: "Your session was ended for safety; sign in again",
@@ -31,6 +31,7 @@ export const errorsEn = {
     network: "Network error; check the connection and retry",
   },
   ferr: {
+    ambiguous: "This person works for several agencies: use the agency id",
     required: "Required", too_long: "At most {{n}} characters", too_many: "Too many (at most {{n}})", out_of_range: "Must be between {{min}} and {{max}}",
     out_of_range_plain: "Out of range", invalid_format: "Wrong format", invalid_choice: "Not one of the choices", invalid_id: "Not a valid id",
     invalid: "Not valid", invalid_url: "Not a valid web address", invalid_phone: "Not a valid phone number",
@@ -57,7 +58,7 @@ export const errorsEn = {
 
 export const errorsZh: typeof errorsEn = {
   err: {
-    invalid_input: "有些内容需要修改", bad_credentials: "邮箱或密码不正确", email_taken: "该邮箱已注册，请直接登录",
+    invalid_input: "有些内容需要修改", agency_not_found: "没有服务商使用这个邮箱", bad_credentials: "邮箱或密码不正确", email_taken: "该邮箱已注册，请直接登录",
     slug_taken: "该店铺地址已被使用", category_name_taken: "同级已有同名分类",
     too_many_attempts: "登录尝试过多，请一分钟后再试", account_locked: "账号暂时锁定，请稍后再试",
     invalid_refresh_token: "登录已过期，请重新登录", refresh_token_reused: "为了安全，登录已失效，请重新登录",
@@ -84,6 +85,7 @@ export const errorsZh: typeof errorsEn = {
     network: "网络异常，请检查网络后重试",
   },
   ferr: {
+    ambiguous: "此人属于多个服务商，请填写服务商 ID",
     required: "必填", too_long: "最多 {{n}} 个字符", too_many: "数量过多（最多 {{n}} 个）", out_of_range: "应在 {{min}} 到 {{max}} 之间",
     out_of_range_plain: "超出允许范围", invalid_format: "格式不正确", invalid_choice: "不是可选的值", invalid_id: "编号无效",
     invalid: "无效", invalid_url: "网址格式不正确", invalid_phone: "手机号格式不正确",

@@ -10,7 +10,7 @@ import { PageHeader, QueryError, useStore } from "../components/common";
 import { money } from "../lib/money";
 import { sceneName } from "../lib/describe";
 import type { Translate } from "../lib/forms";
-
+import { compare } from "../lib/compare";
 
 export default function Dashboard() {
   const { t } = useTranslation();
@@ -46,18 +46,24 @@ export default function Dashboard() {
       {!d ? <Skeleton active /> : (
         <>
           <Row gutter={[16, 16]}>
-            {[
-              ["gmv", t("dash.gmv"), money(d.gmv)],
-              ["paid", t("dash.paidOrders"), d.paid_orders],
-              ["orders", t("dash.orders"), d.orders],
-              ["members", t("dash.payingMembers"), d.paying_members],
-              ["conv", t("dash.conversion"), ((d.conversion || 0) * 100).toFixed(1) + "%"],
-              ["new", t("dash.newMembers"), d.new_members],
-            ].map(([k, title, v]) => (
-              <Col key={k as string} xs={12} md={8} xl={4}>
-                <Card size="small"><Statistic title={title} value={v as string} data-testid={"kpi-" + k} /></Card>
-              </Col>
-            ))}
+            {([
+              ["gmv", t("dash.gmv"), money(d.gmv), d.gmv, d.previous?.gmv],
+              ["paid", t("dash.paidOrders"), d.paid_orders, d.paid_orders, d.previous?.paid_orders],
+              ["orders", t("dash.orders"), d.orders, d.orders, d.previous?.orders],
+              ["members", t("dash.payingMembers"), d.paying_members, d.paying_members, d.previous?.paying_members],
+              ["conv", t("dash.conversion"), ((d.conversion || 0) * 100).toFixed(1) + "%", d.conversion, d.previous?.conversion],
+              ["new", t("dash.newMembers"), d.new_members, d.new_members, d.previous?.new_members],
+            ] as [string, string, string | number | undefined, number | undefined, number | undefined][]).map(([k, title, v, cur, prev]) => {
+              const c = compare(cur || 0, prev || 0, days, t as Translate, k === "conv");
+              return (
+                <Col key={k} xs={12} md={8} xl={4}>
+                  <Card size="small">
+                    <Statistic title={title} value={v as string} data-testid={"kpi-" + k} />
+                    <div style={{ fontSize: 12, color: c.dir > 0 ? "#a8071a" : c.dir < 0 ? "#135200" : "#595959" }} data-testid={"cmp-" + k}>{c.text}</div>
+                  </Card>
+                </Col>
+              );
+            })}
           </Row>
           <Card size="small" title={t("dash.todo")} style={{ marginTop: 16 }} data-testid="todo">
             <List grid={{ gutter: 16, xs: 2, md: 4 }} dataSource={todo} renderItem={(i) => (

@@ -1,29 +1,33 @@
 import { useQuery } from "@tanstack/react-query";
 import { Badge, Button, DatePicker, Input, Space, Table, Tabs, Tag, Typography } from "antd";
-import { DownloadOutlined } from "@ant-design/icons";
+import { DownloadOutlined, PrinterOutlined } from "@ant-design/icons";
 import { useState } from "react";
 import { Link, useSearchParams } from "react-router-dom";
 import { useTranslation } from "react-i18next";
 import dayjs, { type Dayjs } from "dayjs";
-import { api, call, download } from "../api/client";
+import { api, call, download, type Schemas } from "../api/client";
 import { ProductImage } from "../components/AuthImage";
 import { Pager, usePager } from "../components/Pager";
 import { EmptyState, PageHeader, PageSkeleton, QueryError, StatusTag, useStore } from "../components/common";
 import { sceneName } from "../lib/describe";
 import type { Translate } from "../lib/forms";
 import { money } from "../lib/money";
+import { PackingList } from "../components/PackingList";
 
 export const orderStatuses = ["pending_payment", "paid", "shipped", "completed", "closed", "refunded"];
 // The tabs an operator works through, in order; after_sale is orders with a refund open.
 const tabs = ["all", "pending_payment", "paid", "shipped", "completed", "after_sale", "closed"] as const;
 
-/** Orders by status tab (with counts), search by number, date range, keyset pages and CSV export of the same filter. */
+/** Orders by status tab (with counts), search by number, buyer or phone, date range, keyset pages, CSV export of the
+ * same filter and a printable packing list of the selected orders. */
 export default function Orders() {
   const { t } = useTranslation();
   const store = useStore();
   const [params] = useSearchParams();
   const [filters, setFilters] = useState<{ status?: string; q?: string; from?: string; to?: string; member_id?: string }>({ member_id: params.get("member") || undefined });
   const pager = usePager();
+  const [selected, setSelected] = useState<Schemas["order.Order"][]>([]);
+  const [printing, setPrinting] = useState(false);
   const cursor = pager.cursor;
   const q = useQuery({
     queryKey: ["orders", store, filters, cursor],
@@ -45,7 +49,12 @@ export default function Orders() {
   return (
     <>
       <PageHeader title={t("nav.orders")}
-        extra={<Button icon={<DownloadOutlined />} onClick={() => download(`/api/v1/stores/${store}/orders/export?${qs}`, "orders.csv")}>{t("common.export")}</Button>} />
+        extra={<Space wrap>
+          <Button icon={<PrinterOutlined />} disabled={!selected.length} onClick={() => setPrinting(true)} data-testid="print-packing">
+            {t("order.packingList")}{selected.length ? ` (${selected.length})` : ""}</Button>
+          <Button icon={<DownloadOutlined />} onClick={() => download(`/api/v1/stores/${store}/orders/export?${qs}`, "orders.csv")}>{t("common.export")}</Button>
+        </Space>} />
+      <PackingList open={printing} orders={selected} onClose={() => setPrinting(false)} />
       <Tabs activeKey={filters.status || "all"} onChange={(k) => set({ status: k === "all" ? undefined : k })} data-testid="order-tabs"
         items={tabs.map((k) => ({
           key: k,
@@ -53,12 +62,16 @@ export default function Orders() {
             {c[k] ? <Badge count={c[k]} overflowCount={999} color={k === "paid" || k === "after_sale" ? "#d4380d" : "#8c8c8c"} style={{ marginInlineStart: 6 }} /> : null}</span>,
         }))} />
       <Space wrap style={{ marginBottom: 12 }}>
-        <Input.Search allowClear placeholder={t("order.searchNo")} aria-label={t("order.searchNo")} onSearch={(v) => set({ q: v.trim() || undefined })} style={{ width: 240, maxWidth: "100%" }} data-testid="order-search" />
+        <Input.Search allowClear placeholder={t("order.search")} aria-label={t("order.search")} onSearch={(v) => set({ q: v.trim() || undefined })} style={{ width: 280, maxWidth: "100%" }} data-testid="order-search" />
         <DatePicker.RangePicker style={{ maxWidth: "100%" }} onChange={(r) => set({ from: r?.[0] ? (r[0] as Dayjs).startOf("day").toISOString() : undefined, to: r?.[1] ? (r[1] as Dayjs).endOf("day").toISOString() : undefined })} />
         {filters.member_id && <Button onClick={() => set({ member_id: undefined })}>{t("order.allMembers")}</Button>}
       </Space>
       {q.isLoading ? <PageSkeleton /> : (
         <Table rowKey="id" dataSource={q.data?.items || []} pagination={false} scroll={{ x: 900 }}
+          rowSelection={{ preserveSelectedRowKeys: true, selectedRowKeys: selected.map((o) => o.id!),
+            onChange: (_, rows) => setSelected(rows.filter(Boolean)),
+            getCheckboxProps: (r) => ({ "aria-label": t("order.select", { no: r.order_no }) }) as object,
+            getTitleCheckboxProps: () => ({ "aria-label": t("order.selectAll") }) as object }}
           locale={{ emptyText: <EmptyState text={filters.q || filters.status ? t("order.noMatch") : t("order.empty")} /> }}
           columns={[
             { title: t("order.items"), key: "items", render: (_, r) => (
@@ -89,6 +102,7 @@ export default function Orders() {
               <Space size={2} wrap>
                 <StatusTag status={s} />
                 {r.flag && <StatusTag status={r.flag} />}
+                {r.refund_pending && <Tag color="red" data-testid="refund-pending">{t("order.refundPending")}</Tag>}
                 {(r.refunded_total || 0) > 0 && <Tag color="purple">{t("order.refunded")} {money(r.refunded_total)}</Tag>}
               </Space>) },
             { title: t("order.source"), dataIndex: "entry_scene", render: (v: string) => sceneName(v, t as Translate) },

@@ -77,6 +77,8 @@ function Invitations({ store }: { store: string }) {
   );
 }
 
+/** An agency is granted by the email of a person in it (or its id); its role changes by granting again; agencies
+ * with the same name are told apart by their contact email and the end of their id. */
 function Agencies({ store }: { store: string }) {
   const { t } = useTranslation();
   const { message } = App.useApp();
@@ -85,22 +87,47 @@ function Agencies({ store }: { store: string }) {
   const q = useQuery({ queryKey: ["grants", store], queryFn: () => call(api.GET("/api/v1/stores/{store}/agency-grants", { params: { path: { store } } })) });
   const done = () => void qc.invalidateQueries({ queryKey: ["grants", store] });
   const grant = useMutation({
-    mutationFn: (v: { agency_id: string; role: string }) => call(api.POST("/api/v1/stores/{store}/agency-grants", { params: { path: { store } }, body: v })),
-    onSuccess: () => { form.resetFields(["agency_id"]); message.success(t("team.granted")); done(); },
-    onError: (e) => { if (e instanceof ApiError) { const fe = fieldErrors(e, ["agency_id", "role"]); form.setFields(fe.fields); if (fe.rest) message.error(fe.rest); } },
+    mutationFn: (v: { agency: string; role: string }) => {
+      const who = v.agency.trim();
+      return call(api.POST("/api/v1/stores/{store}/agency-grants", { params: { path: { store } },
+        body: who.includes("@") ? { email: who, role: v.role } : { agency_id: who, role: v.role } }));
+    },
+    onSuccess: () => { form.resetFields(["agency"]); message.success(t("team.granted")); done(); },
+    onError: (e) => {
+      if (!(e instanceof ApiError)) return;
+      if (e.code === "agency_not_found") { form.setFields([{ name: "agency", errors: [t("team.agencyNotFound")] }]); return; }
+      const fe = fieldErrors(e, ["agency_id", "email", "role"]);
+      form.setFields(fe.fields.map((f) => (f.name[0] === "agency_id" || f.name[0] === "email" ? { ...f, name: ["agency"] } : f)));
+      if (fe.rest) message.error(fe.rest);
+    },
   });
+  const setRole = async (agency: string, role: string) => {
+    try {
+      await call(api.POST("/api/v1/stores/{store}/agency-grants", { params: { path: { store } }, body: { agency_id: agency, role } }));
+      message.success(t("team.roleChanged"));
+      done();
+    } catch (e) { message.error((e as Error).message); }
+  };
+  const grantRoles = roles.filter((r) => r !== "owner").map((x) => ({ value: x, label: t("role." + x) }));
   return (
     <>
       <Typography.Paragraph type="secondary">{t("team.agencyHelp")}</Typography.Paragraph>
       <Form form={form} layout="inline" onFinish={(v) => grant.mutate(v)} initialValues={{ role: "admin" }} style={{ marginBottom: 12 }}>
-        <Form.Item name="agency_id" rules={[{ required: true }]}><Input placeholder={t("team.agencyId")} style={{ width: 320 }} data-testid="agency-id" /></Form.Item>
-        <Form.Item name="role"><Select style={{ width: 160 }} options={roles.filter((r) => r !== "owner").map((x) => ({ value: x, label: t("role." + x) }))} /></Form.Item>
+        <Form.Item name="agency" label={t("team.agencyWho")} rules={[{ required: true, whitespace: true }]}>
+          <Input placeholder={t("team.agencyWhoHint")} style={{ width: 300, maxWidth: "100%" }} data-testid="agency-id" />
+        </Form.Item>
+        <Form.Item name="role" label={t("team.role")}><Select style={{ width: 160 }} options={grantRoles} /></Form.Item>
         <Button type="primary" htmlType="submit" loading={grant.isPending} data-testid="grant">{t("team.grant")}</Button>
       </Form>
       <Table rowKey="agency_id" size="small" dataSource={q.data?.items || []} pagination={false} locale={{ emptyText: <EmptyState text={t("team.noAgencies")} /> }}
         columns={[
-          { title: t("team.agency"), dataIndex: "agency_name" },
-          { title: t("team.role"), dataIndex: "role", render: (r: string) => t("role." + r) },
+          { title: t("team.agency"), dataIndex: "agency_name", render: (n: string, g) => (
+            <>{n}<div><Typography.Text type="secondary" style={{ fontSize: 12 }} data-testid={"agency-contact-" + g.agency_id}>
+              {g.contact_email ? g.contact_email + " · " : ""}ID …{(g.agency_id || "").slice(-6)}</Typography.Text></div></>) },
+          { title: t("team.role"), dataIndex: "role", render: (r: string, g) => (
+            <><SrLabel htmlFor={"grant-role-" + g.agency_id}>{t("team.role")} {g.agency_name}</SrLabel>
+              <Select id={"grant-role-" + g.agency_id} size="small" value={r} style={{ width: 160 }} options={grantRoles}
+                onChange={(role) => void setRole(g.agency_id!, role)} data-testid={"grant-role-" + g.agency_name} /></>) },
           { title: t("team.since"), dataIndex: "created_at", render: (d: string) => dayjs(d).format("YYYY-MM-DD") },
           { title: "", key: "rm", render: (_, g) => (
             <Popconfirm title={t("team.revokeConfirm")} onConfirm={async () => {
