@@ -11,6 +11,8 @@ import (
 
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"runtime/pprof"
 
 	"github.com/gin-gonic/gin"
 	"github.com/shoplet/shoplet/tenant"
@@ -201,13 +203,24 @@ func TestCouponClaimRace(t *testing.T) {
 			t.Fatalf("unexpected answers: %v", codes)
 		}
 	}
+	// Once gone, the crowd is answered from the sold-out mark before the
+	// session is read; a request without a token is still 401, and the
+	// same coupon id under another store is still not found there.
+	anon := &apptest.Client{E: e}
+	if r := anon.Do("POST", cs.shop+"/coupons/"+coupon+"/claim", nil); r.Status != 401 {
+		t.Fatalf("claim without a token: %d %s", r.Status, r.Body)
+	}
+	other := newCommerceStore(t, e, "claim-race-b", "mainland")
+	if r := e.Shopper(other.conn.StoreID, "b-claimer").Do("POST", other.shop+"/coupons/"+coupon+"/claim", nil); r.Status != 404 {
+		t.Fatalf("another store's gone coupon: %d %s", r.Status, r.Body)
+	}
 	// The centre no longer shows it; a stopped coupon cannot be claimed.
 	if items := shoppers[0].Must(200, "GET", cs.shop+"/coupons", nil).Map(t)["items"].([]any); len(items) != 0 {
 		t.Fatalf("centre shows a coupon that is gone: %v", items)
 	}
-	other := cs.owner.Must(201, "POST", cs.base+"/coupons", couponBody(300, 60, 2)).Map(t)["id"].(string)
-	cs.owner.Must(200, "POST", cs.base+"/coupons/"+other+"/stop", nil)
-	if r := shoppers[0].Do("POST", cs.shop+"/coupons/"+other+"/claim", nil); r.Status != 404 {
+	stopped := cs.owner.Must(201, "POST", cs.base+"/coupons", couponBody(300, 60, 2)).Map(t)["id"].(string)
+	cs.owner.Must(200, "POST", cs.base+"/coupons/"+stopped+"/stop", nil)
+	if r := shoppers[0].Do("POST", cs.shop+"/coupons/"+stopped+"/claim", nil); r.Status != 404 {
 		t.Fatalf("claim of a stopped coupon: %d %s", r.Status, r.Body)
 	}
 }
@@ -271,7 +284,8 @@ func TestOneCouponManyCheckouts(t *testing.T) {
 // 1,000 units (one per member). Fails unless exactly 1,000 are issued to
 // 1,000 different members and the counter equals the rows; reports claim
 // attempts per second, beside a bare gin handler driven by the same client
-// in the same run.
+// in the same run. SHOPLET_BENCH_CPUPROFILE=file profiles the timed crowd
+// alone (-cpuprofile would include signing in the 10,000 shoppers).
 //
 //	SHOPLET_TEST_DB=postgres ... go test ./tenant/api -run '^$' -bench CouponClaims -benchtime 1x
 func BenchmarkCouponClaims(b *testing.B) {
@@ -293,13 +307,22 @@ func BenchmarkCouponClaims(b *testing.B) {
 	wg.Wait()
 	bare := bareClaims(b, e, shoppers, cs.shop, coupon)
 	b.ResetTimer()
-	var ok, other atomic.Int64
+	var ok, other, last atomic.Int64
+	if f := os.Getenv("SHOPLET_BENCH_CPUPROFILE"); f != "" {
+		out, err := os.Create(f)
+		if err != nil {
+			b.Fatal(err)
+		}
+		_ = pprof.StartCPUProfile(out)
+		defer func() { pprof.StopCPUProfile(); out.Close() }()
+	}
 	start := time.Now()
 	crowd(n, func(i int) {
 		r := shoppers[i].Do("POST", cs.shop+"/coupons/"+coupon+"/claim", nil)
 		switch {
 		case r.Status == 201:
 			ok.Add(1)
+			last.Store(int64(time.Since(start)))
 		case r.ErrorCode() == "coupon_gone":
 		default:
 			other.Add(1)
@@ -313,6 +336,7 @@ func BenchmarkCouponClaims(b *testing.B) {
 		b.Fatalf("claims %d, issued %d, rows %d, members %d, other answers %d", ok.Load(), issued, rows, members, other.Load())
 	}
 	b.ReportMetric(float64(n)/elapsed.Seconds(), "claims/s")
+	b.ReportMetric(time.Duration(last.Load()).Seconds(), "s-to-last-claim")
 	b.ReportMetric(float64(n)/bareElapsed.Seconds(), "bare-gin-req/s")
 	b.ReportMetric(bareElapsed.Seconds()/elapsed.Seconds()*100, "%-of-bare")
 }
@@ -349,5 +373,73 @@ func bareClaims(b *testing.B, e *apptest.Env, shoppers []*apptest.Client, shop, 
 			}
 		})
 		return time.Since(start)
+	}
+}
+
+// TestCouponClaimRules: what one claim gives and refuses, by coupon. Random
+// amounts fall within their bounds, fixed validity is the coupon's, N-days
+// validity starts at the claim; per-member and per-day limits answer their
+// own codes; a coupon not yet claimable, or another store's, does not exist.
+func TestCouponClaimRules(t *testing.T) {
+	e := apptest.New(t)
+	a := newCommerceStore(t, e, "claim-rules-a", "mainland")
+	b := newCommerceStore(t, e, "claim-rules-b", "mainland")
+	now := time.Now().UTC().Truncate(time.Second)
+	from, to := now.Add(-time.Hour), now.Add(30*24*time.Hour)
+	random := a.owner.Must(201, "POST", a.base+"/coupons", map[string]any{"name": "lucky", "kind": "random", "amount": 100, "amount_max": 200,
+		"total": 50, "per_member": 3, "per_day": 1, "starts_at": rfc(now.Add(-time.Hour)), "ends_at": rfc(now.Add(time.Hour)),
+		"valid_from": rfc(from), "valid_to": rfc(to)}).Map(t)["id"].(string)
+	twice := a.owner.Must(201, "POST", a.base+"/coupons", couponBody(300, 50, 2)).Map(t)["id"].(string)
+	later := couponBody(300, 50, 1)
+	later["starts_at"], later["ends_at"] = rfc(now.Add(time.Hour)), rfc(now.Add(2*time.Hour))
+	notYet := a.owner.Must(201, "POST", a.base+"/coupons", later).Map(t)["id"].(string)
+	otherStore := b.owner.Must(201, "POST", b.base+"/coupons", couponBody(300, 50, 1)).Map(t)["id"].(string)
+
+	shopper := e.Shopper(a.conn.StoreID, "rules")
+	claim := func(coupon string) apptest.Resp { return shopper.Do("POST", a.shop+"/coupons/"+coupon+"/claim", nil) }
+	r := claim(random)
+	if r.Status != 201 {
+		t.Fatalf("random claim: %d %s", r.Status, r.Body)
+	}
+	mc := r.Map(t)
+	if amt := mc["amount"].(float64); amt < 100 || amt > 200 {
+		t.Fatalf("random amount %v outside 100..200", amt)
+	}
+	if mc["valid_from"] != rfc(from) || mc["valid_to"] != rfc(to) {
+		t.Fatalf("fixed validity: %v..%v, want %s..%s", mc["valid_from"], mc["valid_to"], rfc(from), rfc(to))
+	}
+	if c := mc["coupon"].(map[string]any); c["issued"].(float64) != 1 || c["id"] != random {
+		t.Fatalf("claim's coupon: %v", c)
+	}
+	if r := claim(random); r.Status != 409 || r.ErrorCode() != "daily_limit_reached" {
+		t.Fatalf("second claim today: %d %s", r.Status, r.Body)
+	}
+	for i := 0; i < 2; i++ {
+		r := claim(twice)
+		if r.Status != 201 {
+			t.Fatalf("claim %d of a two-per-member coupon: %d %s", i+1, r.Status, r.Body)
+		}
+		m := r.Map(t)
+		vf, _ := time.Parse(time.RFC3339, m["valid_from"].(string))
+		vt, _ := time.Parse(time.RFC3339, m["valid_to"].(string))
+		if vt.Sub(vf) != 72*time.Hour || vf.Before(now.Add(-time.Minute)) {
+			t.Fatalf("3-day validity: %v..%v", vf, vt)
+		}
+	}
+	if r := claim(twice); r.Status != 409 || r.ErrorCode() != "limit_reached" {
+		t.Fatalf("third claim of a two-per-member coupon: %d %s", r.Status, r.Body)
+	}
+	for name, id := range map[string]string{"not yet claimable": notYet, "another store's": otherStore, "malformed": "nope"} {
+		if r := claim(id); r.Status != 404 {
+			t.Fatalf("%s coupon: %d %s", name, r.Status, r.Body)
+		}
+	}
+	for coupon, want := range map[string]int64{random: 1, twice: 2, notYet: 0} {
+		if issued, rows, _ := couponCounts(t, e, a.conn.StoreID, coupon); issued != want || rows != want {
+			t.Fatalf("coupon %s: issued %d, rows %d, want %d", coupon, issued, rows, want)
+		}
+	}
+	if issued, rows, _ := couponCounts(t, e, b.conn.StoreID, otherStore); issued != 0 || rows != 0 {
+		t.Fatalf("other store's coupon: issued %d, rows %d", issued, rows)
 	}
 }

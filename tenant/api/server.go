@@ -147,7 +147,13 @@ type Route struct {
 	// CheckoutMemo (Shopper routes): read the session's last checkout in the
 	// session's own round trip (see shopAccess).
 	CheckoutMemo bool
-	Handler      gin.HandlerFunc
+	// Early (Shopper routes) may refuse a request that carries a token from
+	// instance-local state alone, after the store is resolved and before
+	// the session is read from Redis: the crowd after a coupon's last unit
+	// is answered coupon_gone without a round trip. Whatever it refuses must
+	// be safe to tell a caller whose token is not checked (public facts).
+	Early   func(c *gin.Context) error
+	Handler gin.HandlerFunc
 }
 
 // QueryParam documents a query parameter.
@@ -229,6 +235,9 @@ func (s *Server) chain(r Route) []gin.HandlerFunc {
 	case ShopPublic:
 		return []gin.HandlerFunc{s.shopAccess(false, r.Method == http.MethodGet, false), r.Handler}
 	case Shopper:
+		if r.Early != nil {
+			return []gin.HandlerFunc{s.shopEarly(r.Early), s.shopAccess(true, false, r.CheckoutMemo), r.Handler}
+		}
 		return []gin.HandlerFunc{s.shopAccess(true, false, r.CheckoutMemo), r.Handler}
 	case PayNotify:
 		return []gin.HandlerFunc{r.Handler}

@@ -291,7 +291,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	}
 	a.Members = &member.Service{T: a.T, R: rdb, Near: a.Near, Prefix: cfg.RedisPrefix, WeChat: a.WxApp, Entity: a.Stores, TTL: orDefault(cfg.ShopSessionTTL, 7*24*time.Hour)}
 	// Coupons that ran out are marked like sold-out SKUs (the ids never collide).
-	a.Marketing = &marketing.Service{T: a.T, Audit: a.Audit, Gone: soldOut{a}}
+	a.Marketing = &marketing.Service{T: a.T, Audit: a.Audit, Gone: soldOut{a: a, ttl: couponGoneTTL}}
 	a.Orders = &order.Service{T: a.T, Members: a.Members, PayTimeout: orDefault(cfg.PayTimeout, 30*time.Minute), OnChange: a.Catalog.OnChange,
 		Marketing: a.Marketing}
 	a.Payments = &payment.Service{Settings: a.Settings, Orders: a.Orders, HTTP: httpc, NotifyBase: orString(cfg.PublicURL, cfg.BaseURL), Platform: cfg.Platform,
