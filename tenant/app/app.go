@@ -308,6 +308,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		a.Cfg.PayTimeout = a.Orders.PayTimeout
 	}
 	a.wireCommerce()
+	a.wireMarketing()
 	a.Builds = &miniapp.Builds{T: a.T, Settings: a.Settings, Files: a.Files, Audit: a.Audit, Queue: buildQueue{a}, Template: templates.Storefront(),
 		APIBase: orString(cfg.PublicURL, cfg.BaseURL), StoreName: func(ctx context.Context) (string, error) {
 			t, err := a.Stores.Get(ctx)

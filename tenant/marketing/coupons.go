@@ -56,6 +56,8 @@ type Coupon struct {
 	Issued     int64                     `json:"issued"`
 	PerMember  int64                     `json:"per_member"`
 	PerDay     int64                     `json:"per_day"` // claims per member per day, 0: no daily limit
+	Channel    string                    `json:"channel"` // centre, code or gift
+	GiftOn     string                    `json:"gift_on"` // gifts: "" (sent by staff), new_member or paid
 	Status     string                    `json:"status"`
 	CreatedAt  time.Time                 `json:"created_at"`
 	UpdatedAt  time.Time                 `json:"updated_at"`
@@ -80,6 +82,17 @@ type CouponInput struct {
 	Total      int64         `json:"total" binding:"required"`
 	PerMember  int64         `json:"per_member"`
 	PerDay     int64         `json:"per_day"`
+	// Channel is how shoppers get it: centre (default; the coupon centre and
+	// product pages), code (typed in the shop: Code, or unique codes
+	// generated later) or gift (only given: sent by staff, or automatically
+	// on GiftOn).
+	Channel string `json:"channel"`
+	// Code is the one shared promo code of a code coupon (4 to 20 letters
+	// and digits, case-insensitive); empty for a batch of unique codes.
+	Code string `json:"code"`
+	// GiftOn (gift coupons): new_member (on a member's first login), paid
+	// (after each paid order) or "" (sent by staff only).
+	GiftOn string `json:"gift_on"`
 }
 
 // MaxAmount bounds a coupon's amounts (100,000 yuan).
@@ -203,6 +216,27 @@ func (in *CouponInput) validate() (window, error) {
 	}
 	between("per_member", in.PerMember, 1, 100)
 	between("per_day", in.PerDay, 0, 100)
+	if in.Channel == "" {
+		in.Channel = ChannelCentre
+	}
+	in.Code = normCode(in.Code)
+	switch in.Channel {
+	case ChannelCentre, ChannelCode, ChannelGift:
+	default:
+		f.Add("channel", "invalid_choice", "must be one of centre, code, gift")
+	}
+	if in.Code != "" && (in.Channel != ChannelCode || !codeShape.MatchString(in.Code)) {
+		f.Add("code", "invalid", "a code coupon's shared code: 4 to 20 letters and digits")
+	}
+	switch in.GiftOn {
+	case "":
+	case GiftNewMember, GiftPaid:
+		if in.Channel != ChannelGift {
+			f.Add("gift_on", "invalid", "only a gift coupon is given automatically")
+		}
+	default:
+		f.Add("gift_on", "invalid_choice", "must be one of new_member, paid, or empty")
+	}
 	return w, f.Err()
 }
 
@@ -216,13 +250,25 @@ func (s *Service) CreateCoupon(ctx context.Context, in CouponInput) (Coupon, err
 	c := Coupon{ID: ids.New(), Name: in.Name, Kind: in.Kind, Threshold: in.Threshold, Amount: in.Amount, AmountMax: in.AmountMax,
 		PercentOff: in.PercentOff, Cap: in.Cap, Scope: jsonb.Of(in.Scope), StartsAt: *w.starts, EndsAt: *w.ends,
 		ValidFrom: w.validFrom, ValidTo: w.validTo, ValidDays: in.ValidDays, Total: in.Total, PerMember: in.PerMember, PerDay: in.PerDay,
-		Status: Active, CreatedAt: now, UpdatedAt: now}
+		Channel: in.Channel, GiftOn: in.GiftOn, Status: Active, CreatedAt: now, UpdatedAt: now}
 	err = s.T.Tx(ctx, func(ctx context.Context) error {
 		if err := s.T.Q(ctx).Create(&c).Error; err != nil {
 			return err
 		}
+		if in.Code != "" {
+			if err := s.T.Q(ctx).Create(&CouponCode{Code: in.Code, CouponID: c.ID, Shared: true, CreatedAt: now}).Error; err != nil {
+				if errors.Is(err, gorm.ErrDuplicatedKey) {
+					return &errs.Error{Kind: errs.Conflict, Code: "code_taken", Message: "another coupon of this store has this code",
+						Fields: []errs.FieldError{{Field: "code", Code: "code_taken", Message: "choose another code"}}}
+				}
+				return err
+			}
+		}
 		return s.Audit.Record(ctx, "marketing.coupon_created", "coupon", c.ID, map[string]any{"name": c.Name, "kind": c.Kind, "total": c.Total})
 	})
+	if err == nil && s.OnCoupon != nil {
+		s.OnCoupon(ctx)
+	}
 	return c, err
 }
 
@@ -288,7 +334,7 @@ func (s *Service) Centre(ctx context.Context) ([]Coupon, error) {
 	out := []Coupon{}
 	now := s.now()
 	err := s.T.Tx(ctx, func(ctx context.Context) error {
-		return s.T.Q(ctx).Where("status = ? AND starts_at <= ? AND ends_at > ? AND issued < total", Active, now, now).
+		return s.T.Q(ctx).Where("status = ? AND channel = ? AND starts_at <= ? AND ends_at > ? AND issued < total", Active, ChannelCentre, now, now).
 			Order("id DESC").Limit(100).Find(&out).Error
 	})
 	return out, err
@@ -310,7 +356,12 @@ type MemberCoupon struct {
 	OrderID   *string    `json:"order_id"`
 	UsedAt    *time.Time `json:"used_at"`
 	ClaimedAt time.Time  `json:"claimed_at"`
-	Coupon    *Coupon    `gorm:"-" json:"coupon,omitempty"`
+	// Source is how the member got it: centre, code, staff, new_member or paid.
+	Source     string     `json:"source"`
+	SourceRef  string     `json:"-"`
+	ExpiredAt  *time.Time `json:"-"`
+	RemindedAt *time.Time `json:"-"`
+	Coupon     *Coupon    `gorm:"-" json:"coupon,omitempty"`
 }
 
 func draw(lo, hi int64) int64 {
@@ -345,6 +396,16 @@ func (s *Service) SoldOut(ctx context.Context, couponID string) error {
 // issued count, so concurrent claims can neither overshoot the total nor
 // give a member one too many.
 func (s *Service) Claim(ctx context.Context, memberID, couponID string) (MemberCoupon, error) {
+	return s.claim(ctx, memberID, couponID, how{channel: ChannelCentre, source: ChannelCentre}, nil)
+}
+
+// how a coupon is being claimed: through which channel, recorded as which
+// source, with which idempotency reference ("" for none).
+type how struct{ channel, source, ref string }
+
+// claim claims in its own transaction (or the one in ctx); then, in the same
+// transaction, runs after (a promo code's redemption).
+func (s *Service) claim(ctx context.Context, memberID, couponID string, h how, after func(ctx context.Context, mc MemberCoupon) error) (MemberCoupon, error) {
 	if !ids.Valid(couponID) {
 		return MemberCoupon{}, errs.NotFoundf("coupon")
 	}
@@ -358,7 +419,10 @@ func (s *Service) Claim(ctx context.Context, memberID, couponID string) (MemberC
 	var mc MemberCoupon
 	var gone bool
 	err := s.T.Tx(ctx, func(ctx context.Context) (err error) {
-		mc, gone, err = claim(ctx, memberID, couponID)
+		mc, gone, err = claim(ctx, memberID, couponID, h)
+		if err == nil && after != nil {
+			err = after(ctx, mc)
+		}
 		return err
 	})
 	if gone && s.Gone != nil {
@@ -376,9 +440,9 @@ func (s *Service) Claim(ctx context.Context, memberID, couponID string) (MemberC
 
 // refusal says why a claim of c by a member holding n of it (d today) is
 // refused; gone reports that none are left.
-func (s *Service) refusal(c Coupon, n, d int64, now time.Time) (gone bool, err error) {
+func (s *Service) refusal(c Coupon, h how, n, d int64, now time.Time) (gone bool, err error) {
 	switch {
-	case c.Status != Active || now.Before(c.StartsAt) || !now.Before(c.EndsAt):
+	case c.Status != Active || c.Channel != h.channel || now.Before(c.StartsAt) || !now.Before(c.EndsAt):
 		return false, errs.NotFoundf("coupon")
 	case c.Issued >= c.Total:
 		return true, errGone()
@@ -402,7 +466,7 @@ func (s *Service) refusal(c Coupon, n, d int64, now time.Time) (gone bool, err e
 // answered in the last fraction of a second, the counter with its rows (WAL
 // order), which can neither over-issue nor leave the counter and rows apart.
 // The unique slot keys still refuse a member's concurrent second claim.
-func (s *Service) claimStatement(ctx context.Context, memberID, couponID string) (MemberCoupon, bool, error) {
+func (s *Service) claimStatement(ctx context.Context, memberID, couponID string, h how) (MemberCoupon, bool, error) {
 	q := s.T.Q(ctx)
 	tid, _ := tenant.FromContext(ctx)
 	now := s.now()
@@ -417,8 +481,8 @@ func (s *Service) claimStatement(ctx context.Context, memberID, couponID string)
 		MValidTo      *time.Time
 		MSeq, MDaySeq *int64
 	}
-	err := q.Raw(claimSQL, tid, couponID, day, tid, couponID, memberID, tid, couponID, Active, now, now,
-		tid, id, couponID, memberID, day, draw(0, 1<<53), now, now, now).Scan(&r).Error
+	err := q.Raw(claimSQL, tid, couponID, day, tid, couponID, memberID, tid, couponID, Active, h.channel, now, now,
+		tid, id, couponID, memberID, day, draw(0, 1<<53), now, now, now, h.source, h.ref).Scan(&r).Error
 	if err != nil {
 		// A raw statement's errors are not translated by GORM (a member's
 		// concurrent second claim fails on its slot: ErrDuplicatedKey).
@@ -431,7 +495,7 @@ func (s *Service) claimStatement(ctx context.Context, memberID, couponID string)
 		return MemberCoupon{}, false, errs.NotFoundf("coupon")
 	}
 	if r.MValidTo == nil {
-		gone, err := s.refusal(r.Coupon, r.N, r.D, now)
+		gone, err := s.refusal(r.Coupon, h, r.N, r.D, now)
 		if err == nil { // the snapshot had one left; a concurrent claim took it
 			gone, err = true, errGone()
 		}
@@ -440,7 +504,7 @@ func (s *Service) claimStatement(ctx context.Context, memberID, couponID string)
 	c := r.Coupon
 	c.Issued = *r.UpIssued
 	return MemberCoupon{ID: id, CouponID: couponID, MemberID: memberID, Seq: *r.MSeq, ClaimDay: day, DaySeq: *r.MDaySeq, Amount: *r.MAmount,
-		ValidFrom: r.MValidFrom.UTC(), ValidTo: r.MValidTo.UTC(), Status: Available, ClaimedAt: now, Coupon: &c}, false, nil
+		ValidFrom: r.MValidFrom.UTC(), ValidTo: r.MValidTo.UTC(), Status: Available, ClaimedAt: now, Source: h.source, SourceRef: h.ref, Coupon: &c}, false, nil
 }
 
 // claimSQL: see claimStatement. Every table reference carries its own
@@ -456,16 +520,17 @@ const claimSQL = `WITH sc AS (
   FROM member_coupons m WHERE m.tenant_id = ? AND m.coupon_id = ? AND m.member_id = ?
 ), up AS (
   UPDATE coupons u SET issued = u.issued + 1 FROM n
-  WHERE u.tenant_id = ? AND u.id = ? AND u.status = ? AND u.starts_at <= ? AND u.ends_at > ? AND u.issued < u.total
+  WHERE u.tenant_id = ? AND u.id = ? AND u.status = ? AND u.channel = ? AND u.starts_at <= ? AND u.ends_at > ? AND u.issued < u.total
     AND n.n < u.per_member AND (u.per_day = 0 OR n.d < u.per_day)
   RETURNING u.issued, u.kind, u.amount, u.amount_max, u.valid_from, u.valid_to, u.valid_days, u.per_day
 ), ins AS (
-  INSERT INTO member_coupons (tenant_id, id, coupon_id, member_id, seq, claim_day, day_seq, amount, valid_from, valid_to, status, claimed_at)
+  INSERT INTO member_coupons (tenant_id, id, coupon_id, member_id, seq, claim_day, day_seq, amount, valid_from, valid_to, status, claimed_at,
+    source, source_ref)
   SELECT ?, ?, ?, ?, n.n + 1, ?, CASE WHEN up.per_day > 0 THEN n.d + 1 ELSE n.n + 1 END,
     CASE WHEN up.kind = 'random' THEN up.amount + ?::bigint % (up.amount_max - up.amount + 1) ELSE 0 END,
     CASE WHEN up.valid_days > 0 THEN ?::timestamptz ELSE up.valid_from END,
     CASE WHEN up.valid_days > 0 THEN ?::timestamptz + up.valid_days * interval '1 day' ELSE up.valid_to END,
-    'available', ?::timestamptz
+    'available', ?::timestamptz, ?, ?
   FROM up, n
   RETURNING seq, day_seq, amount, valid_from, valid_to
 )
@@ -475,7 +540,7 @@ FROM c CROSS JOIN n CROSS JOIN sc LEFT JOIN ins ON true`
 
 // claimSteps is a claim as separate statements (SQLite, whose one writer at a
 // time serialises claims anyway).
-func (s *Service) claimSteps(ctx context.Context, memberID, couponID string) (MemberCoupon, bool, error) {
+func (s *Service) claimSteps(ctx context.Context, memberID, couponID string, h how) (MemberCoupon, bool, error) {
 	q := s.T.Q(ctx)
 	now := s.now()
 	var c Coupon
@@ -492,7 +557,7 @@ func (s *Service) claimSteps(ctx context.Context, memberID, couponID string) (Me
 			return MemberCoupon{}, false, err
 		}
 	}
-	if gone, err := s.refusal(c, n, d, now); err != nil {
+	if gone, err := s.refusal(c, h, n, d, now); err != nil {
 		return MemberCoupon{}, gone, err
 	}
 	daySeq := n + 1
@@ -500,7 +565,7 @@ func (s *Service) claimSteps(ctx context.Context, memberID, couponID string) (Me
 		daySeq = d + 1
 	}
 	mc := MemberCoupon{ID: ids.New(), CouponID: couponID, MemberID: memberID, Seq: n + 1, ClaimDay: day, DaySeq: daySeq,
-		Status: Available, ClaimedAt: now}
+		Status: Available, ClaimedAt: now, Source: h.source, SourceRef: h.ref}
 	if c.Kind == CouponRandom {
 		mc.Amount = draw(c.Amount, c.AmountMax)
 	}

@@ -36,6 +36,9 @@ type Service struct {
 	Gone  Marks // may be nil
 	// Now is the clock (tests move it); nil: time.Now.
 	Now func() time.Time
+	// OnCoupon runs after a coupon is created (schedules the store's expiry
+	// job); may be nil.
+	OnCoupon func(ctx context.Context)
 }
 
 func (s *Service) now() time.Time {

@@ -1,0 +1,49 @@
+-- Coupon channels: how a coupon reaches shoppers (the coupon centre, a promo
+-- code typed in the shop, or only as a gift: sent by staff, on a member's
+-- first login, after a paid order), promo codes (one shared code or a batch
+-- of unique one-use codes), where each held coupon came from, and the expiry
+-- job's marks. Tenant tables under row-level security.
+-- +goose Up
+ALTER TABLE coupons ADD COLUMN channel text NOT NULL DEFAULT 'centre' CHECK (channel IN ('centre','code','gift'));
+ALTER TABLE coupons ADD COLUMN gift_on text NOT NULL DEFAULT '' CHECK (gift_on IN ('','new_member','paid'));
+CREATE INDEX coupons_gift_on ON coupons (tenant_id, gift_on, status);
+
+CREATE TABLE coupon_codes (
+  tenant_id uuid NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+  code text NOT NULL,
+  coupon_id uuid NOT NULL,
+  shared boolean NOT NULL DEFAULT false,
+  member_id uuid,
+  redeemed_at timestamptz,
+  created_at timestamptz NOT NULL,
+  PRIMARY KEY (tenant_id, code),
+  FOREIGN KEY (tenant_id, coupon_id) REFERENCES coupons (tenant_id, id) ON DELETE CASCADE
+);
+CREATE INDEX coupon_codes_coupon ON coupon_codes (tenant_id, coupon_id, code);
+
+ALTER TABLE coupon_codes ENABLE ROW LEVEL SECURITY;
+ALTER TABLE coupon_codes FORCE ROW LEVEL SECURITY;
+CREATE POLICY tenant_isolation ON coupon_codes
+  USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid)
+  WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid);
+
+-- source: centre, code, staff, new_member, paid; source_ref makes a gift
+-- idempotent (the order paid, the staff send, the first login).
+ALTER TABLE member_coupons ADD COLUMN source text NOT NULL DEFAULT 'centre';
+ALTER TABLE member_coupons ADD COLUMN source_ref text NOT NULL DEFAULT '';
+ALTER TABLE member_coupons ADD COLUMN expired_at timestamptz;
+ALTER TABLE member_coupons ADD COLUMN reminded_at timestamptz;
+CREATE UNIQUE INDEX member_coupons_gift ON member_coupons (tenant_id, coupon_id, member_id, source, source_ref) WHERE source_ref <> '';
+CREATE INDEX member_coupons_expiry ON member_coupons (tenant_id, status, valid_to);
+
+-- +goose Down
+DROP INDEX member_coupons_expiry;
+DROP INDEX member_coupons_gift;
+ALTER TABLE member_coupons DROP COLUMN reminded_at;
+ALTER TABLE member_coupons DROP COLUMN expired_at;
+ALTER TABLE member_coupons DROP COLUMN source_ref;
+ALTER TABLE member_coupons DROP COLUMN source;
+DROP TABLE coupon_codes;
+DROP INDEX coupons_gift_on;
+ALTER TABLE coupons DROP COLUMN gift_on;
+ALTER TABLE coupons DROP COLUMN channel;
