@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -15,6 +16,7 @@ import (
 	"runtime/pprof"
 
 	"github.com/gin-gonic/gin"
+	"github.com/shoplet/shoplet/pkg/errs"
 	"github.com/shoplet/shoplet/tenant"
 	"github.com/shoplet/shoplet/tenant/apptest"
 )
@@ -441,5 +443,51 @@ func TestCouponClaimRules(t *testing.T) {
 	}
 	if issued, rows, _ := couponCounts(t, e, b.conn.StoreID, otherStore); issued != 0 || rows != 0 {
 		t.Fatalf("other store's coupon: issued %d, rows %d", issued, rows)
+	}
+}
+
+// TestDealPerMemberLimit: a limited-time deal of 2 units per member covers 2
+// of an order of 3, none of a later order, and comes back when the first
+// order is cancelled; a unit recorded past the limit is refused.
+func TestDealPerMemberLimit(t *testing.T) {
+	e := apptest.New(t)
+	cs := newCommerceStore(t, e, "deal-limit", "mainland")
+	cs.owner.Must(200, "PATCH", cs.base+"/skus/"+cs.skuA, map[string]any{"stock": 100})
+	now := time.Now()
+	if r := cs.owner.Do("POST", cs.base+"/promotions", map[string]any{"name": "bad", "kind": "limited_discount",
+		"deals": map[string]any{cs.skuA: map[string]any{"percent_off": 10, "limit": -1}}, "starts_at": rfc(now.Add(-time.Hour)), "ends_at": rfc(now.Add(time.Hour))}); r.Status != 400 {
+		t.Fatalf("negative limit: %d %s", r.Status, r.Body)
+	}
+	promo := cs.owner.Must(201, "POST", cs.base+"/promotions", map[string]any{"name": "2 each at 10% off", "kind": "limited_discount",
+		"deals": map[string]any{cs.skuA: map[string]any{"percent_off": 10, "limit": 2}}, "starts_at": rfc(now.Add(-time.Hour)), "ends_at": rfc(now.Add(time.Hour))}).Map(t)["id"].(string)
+	shopper := e.Shopper(cs.conn.StoreID, "deal-shopper")
+	addr := addAddress(t, shopper, cs.shop)
+	buy := func(key string, qty int) apptest.Resp {
+		return shopper.Do("POST", cs.shop+"/checkout", map[string]any{"items": []map[string]any{{"sku_id": cs.skuA, "quantity": qty}},
+			"address_id": addr, "idempotency_key": key})
+	}
+	discount := func(r apptest.Resp) float64 { return r.Map(t)["order"].(map[string]any)["discount_total"].(float64) }
+	pv := shopper.Must(200, "POST", cs.shop+"/checkout/preview", map[string]any{"items": []map[string]any{{"sku_id": cs.skuA, "quantity": 3}}, "address_id": addr}).Map(t)
+	first := buy("d-1", 3)
+	if first.Status != 201 || discount(first) != 1980 || pv["discount_total"].(float64) != 1980 {
+		t.Fatalf("3 units, 2 at the deal price (2 × 990 off): preview %v, order %d %s", pv["discount_total"], first.Status, first.Body)
+	}
+	if r := buy("d-2", 1); r.Status != 201 || discount(r) != 0 {
+		t.Fatalf("past the limit: %d %s", r.Status, r.Body)
+	}
+	shopper.Must(200, "POST", cs.shop+"/orders/"+first.Map(t)["order"].(map[string]any)["id"].(string)+"/cancel", nil)
+	if r := buy("d-3", 2); r.Status != 201 || discount(r) != 1980 {
+		t.Fatalf("after the cancel the deal is back: %d %s", r.Status, r.Body)
+	}
+
+	// Two checkouts priced before either recorded its units: the one that
+	// records second is refused, not given units past the limit.
+	ctx := tenant.WithTenant(context.Background(), cs.conn.StoreID)
+	err := e.App.T.Tx(ctx, func(ctx context.Context) error {
+		return e.App.Marketing.UseDeal(ctx, shopper.ID, "01a20000-0000-7000-8000-0000000000aa", promo, cs.skuA, 1, 2)
+	})
+	var ee *errs.Error
+	if !errors.As(err, &ee) || ee.Code != "deal_limit_reached" {
+		t.Fatalf("a third unit past the limit of 2 was recorded: %v", err)
 	}
 }

@@ -80,7 +80,10 @@ func (in *PromotionInput) validate() (window, error) {
 			f.Add("deals", "out_of_range", "give 1 to 500 SKUs")
 		}
 		for sku, d := range in.Deals {
-			nonNegative(&f, map[string]int64{"deals." + sku + ".percent_off": d.PercentOff, "deals." + sku + ".price": d.Price})
+			nonNegative(&f, map[string]int64{"deals." + sku + ".percent_off": d.PercentOff, "deals." + sku + ".price": d.Price, "deals." + sku + ".limit": d.Limit})
+			if d.Limit > 1000 {
+				f.Add("deals."+sku+".limit", "out_of_range", "at most 1000 units per member")
+			}
 			if !ids.Valid(sku) {
 				f.Add("deals", "invalid", "keys must be SKU ids")
 				break

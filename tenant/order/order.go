@@ -185,6 +185,12 @@ type Marketing interface {
 	UseCoupon(ctx context.Context, memberID, id, orderID string) error
 	// ReleaseCoupon makes the coupon the order used available again.
 	ReleaseCoupon(ctx context.Context, orderID string) error
+	// DealsUsed returns the units the member holds of limited deals (pricing.DealKey).
+	DealsUsed(ctx context.Context, memberID string) (map[string]int64, error)
+	// UseDeal records units of a deal taken by the order; a conflict past the limit.
+	UseDeal(ctx context.Context, memberID, orderID, promotionID, skuID string, units, limit int64) error
+	// ReleaseDeals gives back what the order took of limited deals.
+	ReleaseDeals(ctx context.Context, orderID string) error
 }
 
 // SoldOutMarks remembers, briefly, which SKUs of the tenant in ctx just ran
@@ -486,6 +492,13 @@ func (s *Service) Checkout(ctx context.Context, memberID string, in CheckoutInpu
 				return err
 			}
 		}
+		for _, l := range r.Lines {
+			if l.DealUnits > 0 {
+				if err := s.Marketing.UseDeal(ctx, memberID, o.ID, l.DealPromotion, l.SKUID, l.DealUnits, l.DealLimit); err != nil {
+					return err
+				}
+			}
+		}
 		// Reserve in SKU id order so two checkouts never wait on each other in
 		// a cycle.
 		locking := append([]string(nil), order...)
@@ -726,6 +739,11 @@ func (s *Service) Close(ctx context.Context, id, reason string) (bool, error) {
 		}
 		if o.CouponID != nil && s.Marketing != nil {
 			if err := s.Marketing.ReleaseCoupon(ctx, id); err != nil {
+				return err
+			}
+		}
+		if s.Marketing != nil {
+			if err := s.Marketing.ReleaseDeals(ctx, id); err != nil {
 				return err
 			}
 		}

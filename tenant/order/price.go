@@ -41,6 +41,11 @@ func (s *Service) calculate(ctx context.Context, memberID string, pl []pricing.L
 	if in.Promotions, in.Templates, err = s.Marketing.Offers(ctx, pl); err != nil {
 		return pricing.Result{}, nil, err
 	}
+	if pricing.HasLimit(in.Promotions, pl) {
+		if in.DealsUsed, err = s.Marketing.DealsUsed(ctx, memberID); err != nil {
+			return pricing.Result{}, nil, err
+		}
+	}
 	if options {
 		cands, err := s.Marketing.UsableCoupons(ctx, memberID)
 		if err != nil {

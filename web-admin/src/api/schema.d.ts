@@ -3216,6 +3216,8 @@ export interface components {
         };
         "pricing.Deal": {
             /** Format: int64 */
+            limit?: number;
+            /** Format: int64 */
             percent_off?: number;
             /** Format: int64 */
             price?: number;
