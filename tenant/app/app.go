@@ -131,6 +131,9 @@ type App struct {
 	// inspector reads the job queue for operators (publish.go).
 	inspector     *asynq.Inspector
 	inspectorOnce sync.Once
+	// paidGifts gives a paid order's member the after-payment gift coupons
+	// (run by the paid message's job; see wireMarketing).
+	paidGifts func(ctx context.Context, ord order.Order) error
 }
 
 // Migrate applies migrations as the schema owner and grants the application

@@ -140,6 +140,15 @@ func (a *App) wireCommerce() {
 		return a.WxApp.UploadShipping(ctx, wxShipment(ord, openid, desc))
 	})
 	handle(TypeMessage, func(ctx context.Context, t orderTask) error {
+		if t.Kind == "paid" && a.paidGifts != nil {
+			ord, err := o.Get(ctx, "", t.OrderID)
+			if err != nil {
+				return skipIfNotFound(err)
+			}
+			if err := a.paidGifts(ctx, ord); err != nil {
+				return err
+			}
+		}
 		tpl, err := a.Settings.Messages(ctx)
 		if err != nil {
 			return err

@@ -56,12 +56,11 @@ func (a *App) wireMarketing() {
 	a.Members.OnNew = func(ctx context.Context, mem member.Member) {
 		enqueue(ctx, TypeCouponGift, giftTask{Trigger: marketing.GiftNewMember, MemberID: mem.ID, Ref: "first-login"}, asynq.TaskID("gift-new-"+mem.ID))
 	}
-	paid := a.Orders.OnPaid
-	a.Orders.OnPaid = func(ctx context.Context, ord order.Order) {
-		if paid != nil {
-			paid(ctx, ord)
-		}
-		enqueue(ctx, TypeCouponGift, giftTask{Trigger: marketing.GiftPaid, MemberID: ord.MemberID, Ref: ord.ID}, asynq.TaskID("gift-paid-"+ord.ID))
+	// After-payment gifts ride on the paid message's job (one per paid order
+	// already), so a payment costs no extra enqueue.
+	a.paidGifts = func(ctx context.Context, ord order.Order) error {
+		_, err := m.GiftOn(ctx, marketing.GiftPaid, ord.MemberID, ord.ID)
+		return err
 	}
 	m.OnCoupon = func(ctx context.Context) {
 		tid, _ := tenant.FromContext(ctx)
