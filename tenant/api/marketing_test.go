@@ -491,3 +491,52 @@ func TestDealPerMemberLimit(t *testing.T) {
 		t.Fatalf("a third unit past the limit of 2 was recorded: %v", err)
 	}
 }
+
+// TestFullGift: spending over the threshold adds the gift SKU as a free
+// line (its list amount recorded as a full_gift adjustment, the total
+// unchanged) and takes its stock; a gift out of stock is left out.
+func TestFullGift(t *testing.T) {
+	e := apptest.New(t)
+	cs := newCommerceStore(t, e, "full-gift", "mainland")
+	cs.owner.Must(200, "PATCH", cs.base+"/skus/"+cs.skuA, map[string]any{"stock": 20})
+	cs.owner.Must(200, "PATCH", cs.base+"/skus/"+cs.skuB, map[string]any{"stock": 1})
+	now := time.Now()
+	if r := cs.owner.Do("POST", cs.base+"/promotions", map[string]any{"name": "bad gift", "kind": "full_reduction",
+		"tiers": []map[string]any{{"threshold": 15000, "gift_sku_id": cs.skuB, "gift_quantity": 0}}, "starts_at": rfc(now.Add(-time.Hour)), "ends_at": rfc(now.Add(time.Hour))}); r.Status != 400 {
+		t.Fatalf("gift of 0 units: %d %s", r.Status, r.Body)
+	}
+	promo := cs.owner.Must(201, "POST", cs.base+"/promotions", map[string]any{"name": "150 gets a gift", "kind": "full_reduction",
+		"tiers": []map[string]any{{"threshold": 15000, "gift_sku_id": cs.skuB, "gift_quantity": 1}}, "starts_at": rfc(now.Add(-time.Hour)), "ends_at": rfc(now.Add(time.Hour))}).Map(t)["id"].(string)
+	shopper := e.Shopper(cs.conn.StoreID, "gifted")
+	addr := addAddress(t, shopper, cs.shop)
+	items := []map[string]any{{"sku_id": cs.skuA, "quantity": 2}}
+	pv := shopper.Must(200, "POST", cs.shop+"/checkout/preview", map[string]any{"items": items, "address_id": addr}).Map(t)
+	if g := pv["gifts"].([]any); len(g) != 1 || g[0].(map[string]any)["sku_id"] != cs.skuB || g[0].(map[string]any)["promotion_id"] != promo {
+		t.Fatalf("preview gifts: %v", pv["gifts"])
+	}
+	o := shopper.Must(201, "POST", cs.shop+"/checkout", map[string]any{"items": items, "address_id": addr, "idempotency_key": "g-1"}).Map(t)["order"].(map[string]any)
+	if o["total"] != pv["total"] || o["item_total"].(float64) != 19800+12900 || o["discount_total"].(float64) != 12900 {
+		t.Fatalf("order with a gift: %v (preview total %v)", o, pv["total"])
+	}
+	var gift map[string]any
+	for _, l := range o["lines"].([]any) {
+		if lm := l.(map[string]any); lm["sku_id"] == cs.skuB {
+			gift = lm
+		}
+	}
+	if gift == nil || gift["quantity"].(float64) != 1 || gift["paid_amount"].(float64) != 0 ||
+		gift["adjustments"].([]any)[0].(map[string]any)["kind"] != "full_gift" {
+		t.Fatalf("gift line: %v", o["lines"])
+	}
+	stockB := func() float64 {
+		p := cs.owner.Must(200, "GET", cs.base+"/products/"+cs.prod, nil).Map(t)
+		return p["skus"].([]any)[1].(map[string]any)["stock"].(float64)
+	}
+	if s := stockB(); s != 0 {
+		t.Fatalf("gift stock %v, want 0", s)
+	}
+	o2 := shopper.Must(201, "POST", cs.shop+"/checkout", map[string]any{"items": items, "address_id": addr, "idempotency_key": "g-2"}).Map(t)["order"].(map[string]any)
+	if len(o2["lines"].([]any)) != 1 || o2["discount_total"].(float64) != 0 {
+		t.Fatalf("order after the gift ran out: %v", o2)
+	}
+}

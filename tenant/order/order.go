@@ -466,6 +466,27 @@ func (s *Service) Checkout(ctx context.Context, memberID string, in CheckoutInpu
 		if r.CouponID != "" {
 			o.CouponID = &r.CouponID
 		}
+		// Full gifts: free lines, while their stock lasts (a gift short of
+		// stock is left out, not a reason to refuse the order).
+		var gifted []string
+		for _, g := range r.Gifts {
+			sku, p, err := s.skuOf(ctx, g.SKUID)
+			if err != nil || p.Status != catalog.OnShelf || sku.Stock-merged[g.SKUID] < g.Quantity {
+				continue
+			}
+			value := sku.Price * g.Quantity
+			adj := pricing.Adjustment{PromotionID: g.PromotionID, Kind: pricing.KindFullGift, Amount: value}
+			o.Lines = append(o.Lines, Line{ID: ids.New(), OrderID: o.ID, ProductID: p.ID, SKUID: g.SKUID, Title: p.Title, Spec: sku.SpecValues,
+				Price: sku.Price, Quantity: g.Quantity, Discount: value, Adjustments: jsonb.Of([]pricing.Adjustment{adj})})
+			o.ItemTotal += value
+			o.DiscountTotal += value
+			o.Adjustments.V = append(o.Adjustments.V, adj)
+			if _, bought := merged[g.SKUID]; !bought {
+				gifted = append(gifted, g.SKUID)
+			}
+			merged[g.SKUID] += g.Quantity
+			prods[g.SKUID] = p
+		}
 		if o.Total <= 0 {
 			return errs.E(errs.Invalid, "nothing_to_pay", "the order total must be above zero")
 		}
@@ -501,13 +522,16 @@ func (s *Service) Checkout(ctx context.Context, memberID string, in CheckoutInpu
 		}
 		// Reserve in SKU id order so two checkouts never wait on each other in
 		// a cycle.
-		locking := append([]string(nil), order...)
+		locking := append(append([]string(nil), order...), gifted...)
 		sort.Strings(locking)
 		for _, skuID := range locking {
 			qty, p := merged[skuID], prods[skuID]
 			ok, err := s.reserve(ctx, skuID, p.ID, qty, now)
 			if err != nil {
 				return err
+			}
+			if !ok && indexOf(order, skuID) < 0 {
+				return errs.E(errs.Conflict, "gift_sold_out", "the gift of this order just ran out; check out again to order without it")
 			}
 			if !ok {
 				if qty == 1 { // not even one unit left

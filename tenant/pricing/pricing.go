@@ -116,7 +116,21 @@ type Tier struct {
 	MinCount     int64 `json:"min_count"`
 	Off          int64 `json:"off"`
 	FreeShipping bool  `json:"free_shipping"`
+	// GiftSKUID, when set, adds GiftQuantity of that SKU free (满赠), while
+	// its stock lasts.
+	GiftSKUID    string `json:"gift_sku_id"`
+	GiftQuantity int64  `json:"gift_quantity"`
 }
+
+// Gift is a free item a full gift tier adds to the order.
+type Gift struct {
+	PromotionID string `json:"promotion_id"`
+	SKUID       string `json:"sku_id"`
+	Quantity    int64  `json:"quantity"`
+}
+
+// KindFullGift marks the adjustment of a gift line (its whole list amount).
+const KindFullGift = "full_gift"
 
 // Promotion is a running activity.
 type Promotion struct {
@@ -231,6 +245,7 @@ type Result struct {
 	Adjustments  []Adjustment `json:"adjustments"` // per promotion, summed over lines
 	CouponID     string       `json:"coupon_id"`   // the coupon applied, "" if none
 	FreeShipping bool         `json:"free_shipping"`
+	Gifts        []Gift       `json:"gifts"` // free items of full gift tiers reached
 }
 
 // state is the running calculation.
@@ -347,7 +362,9 @@ func Calculate(in Input) (Result, error) {
 			if base == 0 || base < tr.Threshold || count < tr.MinCount {
 				continue
 			}
-			if tier == nil || tr.Off > tier.Off || (tr.Off == tier.Off && tr.FreeShipping && !tier.FreeShipping) {
+			// The highest tier: the most off, then free shipping, then the higher threshold (a bigger gift).
+			if tier == nil || tr.Off > tier.Off || (tr.Off == tier.Off && tr.FreeShipping && !tier.FreeShipping) ||
+				(tr.Off == tier.Off && tr.FreeShipping == tier.FreeShipping && (tr.Threshold > tier.Threshold || tr.MinCount > tier.MinCount)) {
 				tier = tr
 			}
 		}
@@ -355,6 +372,9 @@ func Calculate(in Input) (Result, error) {
 			continue
 		}
 		st.spread(pr.ID, KindFullReduction, min(tier.Off, base), in)
+		if tier.GiftSKUID != "" && tier.GiftQuantity > 0 {
+			st.res.Gifts = append(st.res.Gifts, Gift{PromotionID: pr.ID, SKUID: tier.GiftSKUID, Quantity: tier.GiftQuantity})
+		}
 		if tier.FreeShipping {
 			st.res.FreeShipping = true
 		}

@@ -3099,6 +3099,7 @@ export interface components {
             /** Format: int64 */
             discount_total?: number;
             free_shipping?: boolean;
+            gifts?: components["schemas"]["pricing.Gift"][];
             /** Format: int64 */
             item_total?: number;
             lines?: components["schemas"]["order.PreviewLine"][];
@@ -3222,6 +3223,12 @@ export interface components {
             /** Format: int64 */
             price?: number;
         };
+        "pricing.Gift": {
+            promotion_id?: string;
+            /** Format: int64 */
+            quantity?: number;
+            sku_id?: string;
+        };
         "pricing.Rate": {
             /** Format: int64 */
             additional?: number;
@@ -3250,6 +3257,9 @@ export interface components {
         };
         "pricing.Tier": {
             free_shipping?: boolean;
+            /** Format: int64 */
+            gift_quantity?: number;
+            gift_sku_id?: string;
             /** Format: int64 */
             min_count?: number;
             /** Format: int64 */
