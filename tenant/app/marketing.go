@@ -54,6 +54,12 @@ func (a *App) wireMarketing() {
 		}
 	}
 	a.Members.OnNew = func(ctx context.Context, mem member.Member) {
+		if ok, err := m.Gifting(ctx, marketing.GiftNewMember); err != nil || !ok {
+			if err != nil {
+				a.Log.WarnContext(ctx, "new-member gifts", "err", err)
+			}
+			return
+		}
 		enqueue(ctx, TypeCouponGift, giftTask{Trigger: marketing.GiftNewMember, MemberID: mem.ID, Ref: "first-login"}, asynq.TaskID("gift-new-"+mem.ID))
 	}
 	// After-payment gifts ride on the paid message's job (one per paid order

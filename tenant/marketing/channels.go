@@ -317,6 +317,18 @@ func isForeignKey(err error) bool {
 	return errors.Is(err, gorm.ErrForeignKeyViolated) || (err != nil && strings.Contains(err.Error(), "FOREIGN KEY"))
 }
 
+// Gifting reports whether the store has a running gift coupon of the trigger
+// (so a first login enqueues no job where there is nothing to give).
+func (s *Service) Gifting(ctx context.Context, trigger string) (bool, error) {
+	var n int64
+	now := s.now()
+	err := s.T.Tx(ctx, func(ctx context.Context) error {
+		return s.T.Q(ctx).Model(&Coupon{}).Where("gift_on = ? AND status = ? AND channel = ? AND starts_at <= ? AND ends_at > ?",
+			trigger, Active, ChannelGift, now, now).Limit(1).Count(&n).Error
+	})
+	return n > 0, err
+}
+
 // GiftOn gives the member every running gift coupon of the trigger
 // (GiftNewMember after the first login, GiftPaid after a paid order, whose
 // id is ref), each once per ref: a job may run twice. Refusals (none left,

@@ -455,12 +455,14 @@ func (s *Service) refusal(c Coupon, h how, n, d int64, now time.Time) (gone bool
 }
 
 // claimStatement is a claim in one PostgreSQL statement: it counts the
-// member's claims (all and today's), takes one of the total with a
-// conditional increment that also checks status, window and the member's
-// limits, and inserts the claim with the member's next slot numbers, so a
-// claim is BEGIN, SET LOCAL (the tenant), this statement and COMMIT (it was
-// seven round trips, the last two with the coupon row locked). The coupon row every
-// claimer updates is locked from the increment to the commit; the commit
+// member's claims (all and today's), inserts the claim with the member's
+// next slot numbers if status, window and the member's limits allow, then
+// takes one of the total with a conditional increment (none left: the claim
+// returns coupon_gone and the transaction rolls the insert back). A claim is
+// BEGIN, SET LOCAL (the tenant), this statement and COMMIT (it was seven
+// round trips, the last two with the coupon row locked). The insert and its
+// index entries come before the increment, so the coupon row every claimer
+// updates is locked only from the increment to the commit; the commit
 // does not wait for the disk (synchronous_commit off), so the lock is held
 // for one round trip, not a flush. A database crash may then lose the claims
 // answered in the last fraction of a second, the counter with its rows (WAL
@@ -481,8 +483,9 @@ func (s *Service) claimStatement(ctx context.Context, memberID, couponID string,
 		MValidTo      *time.Time
 		MSeq, MDaySeq *int64
 	}
-	err := q.Raw(claimSQL, tid, couponID, day, tid, couponID, memberID, tid, couponID, Active, h.channel, now, now,
-		tid, id, couponID, memberID, day, draw(0, 1<<53), now, now, now, h.source, h.ref).Scan(&r).Error
+	err := q.Raw(claimSQL, tid, couponID, day, tid, couponID, memberID,
+		tid, id, couponID, memberID, day, draw(0, 1<<53), now, now, now, h.source, h.ref, Active, h.channel, now, now,
+		tid, couponID).Scan(&r).Error
 	if err != nil {
 		// A raw statement's errors are not translated by GORM (a member's
 		// concurrent second claim fails on its slot: ErrDuplicatedKey).
@@ -496,10 +499,15 @@ func (s *Service) claimStatement(ctx context.Context, memberID, couponID string,
 	}
 	if r.MValidTo == nil {
 		gone, err := s.refusal(r.Coupon, h, r.N, r.D, now)
-		if err == nil { // the snapshot had one left; a concurrent claim took it
+		if err == nil { // cannot happen: the insert saw what refusal saw
 			gone, err = true, errGone()
 		}
 		return MemberCoupon{}, gone, err
+	}
+	if r.UpIssued == nil {
+		// The snapshot had one left, but a concurrent claim took it: the
+		// error rolls the inserted claim back.
+		return MemberCoupon{}, true, errGone()
 	}
 	c := r.Coupon
 	c.Issued = *r.UpIssued
@@ -518,21 +526,22 @@ const claimSQL = `WITH sc AS (
 ), n AS (
   SELECT count(*) AS n, count(*) FILTER (WHERE m.claim_day = ?) AS d
   FROM member_coupons m WHERE m.tenant_id = ? AND m.coupon_id = ? AND m.member_id = ?
-), up AS (
-  UPDATE coupons u SET issued = u.issued + 1 FROM n
-  WHERE u.tenant_id = ? AND u.id = ? AND u.status = ? AND u.channel = ? AND u.starts_at <= ? AND u.ends_at > ? AND u.issued < u.total
-    AND n.n < u.per_member AND (u.per_day = 0 OR n.d < u.per_day)
-  RETURNING u.issued, u.kind, u.amount, u.amount_max, u.valid_from, u.valid_to, u.valid_days, u.per_day
 ), ins AS (
   INSERT INTO member_coupons (tenant_id, id, coupon_id, member_id, seq, claim_day, day_seq, amount, valid_from, valid_to, status, claimed_at,
     source, source_ref)
-  SELECT ?, ?, ?, ?, n.n + 1, ?, CASE WHEN up.per_day > 0 THEN n.d + 1 ELSE n.n + 1 END,
-    CASE WHEN up.kind = 'random' THEN up.amount + ?::bigint % (up.amount_max - up.amount + 1) ELSE 0 END,
-    CASE WHEN up.valid_days > 0 THEN ?::timestamptz ELSE up.valid_from END,
-    CASE WHEN up.valid_days > 0 THEN ?::timestamptz + up.valid_days * interval '1 day' ELSE up.valid_to END,
+  SELECT ?, ?, ?, ?, n.n + 1, ?, CASE WHEN c.per_day > 0 THEN n.d + 1 ELSE n.n + 1 END,
+    CASE WHEN c.kind = 'random' THEN c.amount + ?::bigint % (c.amount_max - c.amount + 1) ELSE 0 END,
+    CASE WHEN c.valid_days > 0 THEN ?::timestamptz ELSE c.valid_from END,
+    CASE WHEN c.valid_days > 0 THEN ?::timestamptz + c.valid_days * interval '1 day' ELSE c.valid_to END,
     'available', ?::timestamptz, ?, ?
-  FROM up, n
+  FROM c, n
+  WHERE c.status = ? AND c.channel = ? AND c.starts_at <= ? AND c.ends_at > ? AND c.issued < c.total
+    AND n.n < c.per_member AND (c.per_day = 0 OR n.d < c.per_day)
   RETURNING seq, day_seq, amount, valid_from, valid_to
+), up AS (
+  UPDATE coupons u SET issued = u.issued + 1
+  WHERE u.tenant_id = ? AND u.id = ? AND u.issued < u.total AND EXISTS (SELECT 1 FROM ins)
+  RETURNING u.issued
 )
 SELECT c.*, n.n, n.d, (SELECT issued FROM up) AS up_issued, ins.amount AS m_amount, ins.valid_from AS m_valid_from,
   ins.valid_to AS m_valid_to, ins.seq AS m_seq, ins.day_seq AS m_day_seq
