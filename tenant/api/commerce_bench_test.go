@@ -159,3 +159,77 @@ func BenchmarkPaidOrders(b *testing.B) {
 	b.StopTimer()
 	b.ReportMetric(float64(n)/elapsed.Seconds(), "paid-orders/s")
 }
+
+// BenchmarkMarketingCheckout: checkouts of a product with a limited-time
+// discount, a full reduction and a coupon, beside checkouts of a product no
+// promotion covers, by the same shoppers (each holds the coupon in both), 32
+// at a time, in alternating rounds so both see the same machine. Reports both
+// rates and the promoted one as a share of the plain one; fails unless every
+// promoted order is charged the discounted total and uses its coupon.
+//
+//	SHOPLET_TEST_DB=postgres ... go test ./tenant/api -run '^$' -bench MarketingCheckout -benchtime 1x
+func BenchmarkMarketingCheckout(b *testing.B) {
+	e := apptest.New(b)
+	cs := newCommerceStore(b, e, "promo-bench", "mainland")
+	const n, rounds = 400, 2
+	cs.owner.Must(200, "PATCH", cs.base+"/skus/"+cs.skuA, map[string]any{"stock": 100000})
+	p := cs.owner.Must(201, "POST", cs.base+"/products", map[string]any{"title": "Promoted shirt", "business_category": "apparel",
+		"skus": []map[string]any{{"price": 10000, "stock": 100000}}}).Map(b)
+	prod, sku := p["id"].(string), p["skus"].([]any)[0].(map[string]any)["id"].(string)
+	cs.owner.Must(200, "PUT", cs.base+"/products/"+prod+"/status", map[string]string{"status": "on_shelf"})
+	now := time.Now()
+	window := func(m map[string]any) map[string]any {
+		m["starts_at"], m["ends_at"] = rfc(now.Add(-time.Hour)), rfc(now.Add(time.Hour))
+		return m
+	}
+	only := map[string]any{"kind": "products", "ids": []string{prod}}
+	cs.owner.Must(201, "POST", cs.base+"/promotions", window(map[string]any{"name": "10% off", "kind": "limited_discount",
+		"deals": map[string]any{sku: map[string]any{"percent_off": 10}}}))
+	cs.owner.Must(201, "POST", cs.base+"/promotions", window(map[string]any{"name": "80 save 10", "kind": "full_reduction", "scope": only,
+		"tiers": []map[string]any{{"threshold": 8000, "off": 1000}}}))
+	coupon := cs.owner.Must(201, "POST", cs.base+"/coupons", channelCoupon(500, n*rounds, rounds, map[string]any{"scope": only})).Map(b)["id"].(string)
+	shoppers, addrs := shoppersWithAddress(b, e, cs, n)
+	held := make([][]string, n) // a coupon is used once: one per shopper and round
+	crowd(n, func(i int) {
+		for r := 0; r < rounds; r++ {
+			held[i] = append(held[i], shoppers[i].Must(201, "POST", cs.shop+"/coupons/"+coupon+"/claim", nil).Map(b)["id"].(string))
+		}
+	})
+	checkout := func(round int, promoted bool) time.Duration {
+		start := time.Now()
+		var wg sync.WaitGroup
+		var next atomic.Int64
+		for w := 0; w < 32; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := int(next.Add(1)) - 1; i < n; i = int(next.Add(1)) - 1 {
+					body := map[string]any{"items": []map[string]any{{"sku_id": cs.skuA, "quantity": 1}}, "address_id": addrs[i],
+						"idempotency_key": fmt.Sprintf("plain-%d", round)}
+					if promoted {
+						body = map[string]any{"items": []map[string]any{{"sku_id": sku, "quantity": 1}}, "address_id": addrs[i],
+							"idempotency_key": fmt.Sprintf("promo-%d", round), "coupon_id": held[i][round]}
+					}
+					o := shoppers[i].Must(201, "POST", cs.shop+"/checkout", body).Map(b)["order"].(map[string]any)
+					// 10000 − 10% = 9000 ≥ 8000 → −1000; coupon −500.
+					if promoted && (o["discount_total"].(float64) != 2500 || o["coupon_id"] != held[i][round]) {
+						b.Errorf("promoted order: %v", o)
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		return time.Since(start)
+	}
+	b.ResetTimer()
+	var plain, promo time.Duration
+	for r := 0; r < rounds; r++ {
+		plain += checkout(r, false)
+		promo += checkout(r, true)
+	}
+	b.StopTimer()
+	plainRate, promoRate := float64(n*rounds)/plain.Seconds(), float64(n*rounds)/promo.Seconds()
+	b.ReportMetric(plainRate, "plain-checkouts/s")
+	b.ReportMetric(promoRate, "promoted-checkouts/s")
+	b.ReportMetric(promoRate/plainRate*100, "%-of-plain")
+}

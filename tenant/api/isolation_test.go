@@ -38,6 +38,8 @@ var bodies = map[string]any{
 	"PUT /api/v1/stores/:store/miniapp/config":               map[string]any{"theme": map[string]string{"primary": "#000000"}, "cart": true},
 	"POST /api/v1/stores/:store/coupons":                     sampleCoupon(),
 	"POST /api/v1/stores/:store/promotions":                  samplePromotion(),
+	"POST /api/v1/stores/:store/coupons/:coupon/codes":       map[string]any{"count": 3},
+	"POST /api/v1/stores/:store/coupons/:coupon/send":        map[string]any{"member_ids": []string{"01a20000-0000-7000-8000-000000000001"}, "key": "intruder"},
 	"POST /api/v1/stores/:store/shipping-templates":          sampleTemplate(),
 	"PUT /api/v1/stores/:store/shipping-templates/:template": sampleTemplate(),
 	"POST /api/v1/stores/:store/billing/payments":            map[string]any{"plan_id": billing.StandardPlanID, "period": "month", "method": "bank_transfer"},
@@ -52,6 +54,7 @@ var bodies = map[string]any{
 	"POST /api/shop/v1/stores/:store/checkout":              map[string]any{"idempotency_key": "x", "address_id": "01a20000-0000-7000-8000-000000000001"},
 	"POST /api/shop/v1/stores/:store/orders/:order/refunds": map[string]any{"reason": "x"},
 	"POST /api/shop/v1/stores/:store/checkout/preview":      map[string]any{},
+	"POST /api/shop/v1/stores/:store/coupon-codes/redeem":   map[string]any{"code": "SPRING25"},
 }
 
 var paramRE = regexp.MustCompile(`:([a-z_]+)`)

@@ -1,11 +1,17 @@
 package api
 
 import (
+	"bytes"
+	"encoding/csv"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/shoplet/shoplet/pkg/errs"
 	"github.com/shoplet/shoplet/tenant/access"
 	"github.com/shoplet/shoplet/tenant/billing"
+	"github.com/shoplet/shoplet/tenant/catalog"
 	"github.com/shoplet/shoplet/tenant/marketing"
 	"github.com/shoplet/shoplet/tenant/order"
 )
@@ -33,6 +39,12 @@ func (s *Server) marketingRoutes() []Route {
 			marketing.CouponInput{}, marketing.Coupon{}, 201, s.createCoupon)),
 		mk("GET", "/coupons/:coupon", "A coupon with how many were claimed and used", access.Read, nil, marketing.CouponStats{}, 0, s.getCoupon),
 		mk("POST", "/coupons/:coupon/stop", "Stop claiming (coupons already claimed stay usable)", access.Write, nil, marketing.Coupon{}, 0, s.stopCoupon),
+		gated(mk("POST", "/coupons/:coupon/codes", "Generate unique one-use promo codes for a code coupon (never more than its total)", access.Write,
+			marketing.CodesInput{}, Page[marketing.CouponCode]{}, 201, s.generateCodes)),
+		{Method: "GET", Path: st + "/coupons/:coupon/codes", Tag: "marketing", Auth: Store, Obj: access.ObjMarketing, Act: access.Read,
+			Summary: "A coupon's promo codes as CSV (code, shared, redeemed_at)", Produces: "text/csv", Handler: s.exportCodes},
+		gated(mk("POST", "/coupons/:coupon/send", "Send a coupon to chosen members (its limits apply; idempotent by key; audited)", access.Write,
+			marketing.SendInput{}, Page[marketing.SendResult]{}, 0, s.sendCoupon)),
 		mk("GET", "/promotions", "Promotions (full reduction, limited-time discount), newest first", access.Read, nil, Page[marketing.Promotion]{}, 0, s.listPromotions),
 		gated(mk("POST", "/promotions", "Create a promotion", access.Write, marketing.PromotionInput{}, marketing.Promotion{}, 201, s.createPromotion)),
 		mk("POST", "/promotions/:promotion/stop", "End a promotion now", access.Write, nil, marketing.Promotion{}, 0, s.stopPromotion),
@@ -44,7 +56,12 @@ func (s *Server) marketingRoutes() []Route {
 		{Method: "GET", Path: sh + "/coupons", Tag: "shop", Auth: ShopPublic, Summary: "The coupon centre: coupons claimable now, with how many are left",
 			Out: Page[marketing.Coupon]{}, Handler: s.shopCoupons},
 		{Method: "POST", Path: sh + "/coupons/:coupon/claim", Tag: "shop", Auth: Shopper, Summary: "Claim a coupon",
-			Out: marketing.MemberCoupon{}, Status: 201, Handler: s.shopClaim},
+			Out: marketing.MemberCoupon{}, Status: 201, Handler: s.shopClaim,
+			Early: func(c *gin.Context) error { return s.Marketing.SoldOut(ctx(c), c.Param("coupon")) }},
+		{Method: "POST", Path: sh + "/coupon-codes/redeem", Tag: "shop", Auth: Shopper, Summary: "Claim a coupon by its promo code",
+			In: marketing.RedeemInput{}, Out: marketing.MemberCoupon{}, Status: 201, Handler: s.shopRedeem},
+		{Method: "GET", Path: sh + "/products/:product/coupons", Tag: "shop", Auth: ShopPublic,
+			Summary: "Coupons claimable now that apply to an on-shelf product (for its page)", Out: Page[marketing.Coupon]{}, Handler: s.shopProductCoupons},
 		{Method: "GET", Path: sh + "/me/coupons", Tag: "shop", Auth: Shopper, Summary: "My coupons", Out: Page[marketing.MemberCoupon]{},
 			Query: []QueryParam{{"status", "string", "available, used or expired"}}, Handler: s.shopMyCoupons},
 		{Method: "POST", Path: sh + "/checkout/preview", Tag: "shop", Auth: Shopper,
@@ -145,4 +162,72 @@ func (s *Server) shopPreview(c *gin.Context) {
 	}
 	out, err := s.Orders.Preview(ctx(c), shopSession(c).MemberID, in)
 	s.reply(c, http.StatusOK, out, err)
+}
+
+func (s *Server) generateCodes(c *gin.Context) {
+	var in marketing.CodesInput
+	if err := bind(c, &in); err != nil {
+		s.fail(c, err)
+		return
+	}
+	out, err := s.Marketing.GenerateCodes(ctx(c), c.Param("coupon"), in)
+	s.reply(c, http.StatusCreated, page(out, ""), err)
+}
+
+func (s *Server) exportCodes(c *gin.Context) {
+	codes, err := s.Marketing.Codes(ctx(c), c.Param("coupon"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	var buf bytes.Buffer
+	w := csv.NewWriter(&buf)
+	_ = w.Write([]string{"code", "shared", "redeemed_at"})
+	for _, cc := range codes {
+		at := ""
+		if cc.RedeemedAt != nil {
+			at = cc.RedeemedAt.UTC().Format(time.RFC3339)
+		}
+		_ = w.Write([]string{cc.Code, strconv.FormatBool(cc.Shared), at})
+	}
+	w.Flush()
+	c.Header("Content-Disposition", `attachment; filename="coupon-codes.csv"`)
+	c.Data(http.StatusOK, "text/csv; charset=utf-8", buf.Bytes())
+}
+
+func (s *Server) sendCoupon(c *gin.Context) {
+	var in marketing.SendInput
+	if err := bind(c, &in); err != nil {
+		s.fail(c, err)
+		return
+	}
+	out, err := s.Marketing.Send(ctx(c), c.Param("coupon"), in)
+	s.reply(c, http.StatusOK, page(out, ""), err)
+}
+
+func (s *Server) shopRedeem(c *gin.Context) {
+	var in marketing.RedeemInput
+	if err := bind(c, &in); err != nil {
+		s.fail(c, err)
+		return
+	}
+	out, err := s.Marketing.Redeem(ctx(c), shopSession(c).MemberID, in)
+	s.reply(c, http.StatusCreated, out, err)
+}
+
+func (s *Server) shopProductCoupons(c *gin.Context) {
+	p, err := s.Catalog.Get(ctx(c), c.Param("product"))
+	if err == nil && p.Status != catalog.OnShelf {
+		err = errs.NotFoundf("product")
+	}
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	cat := ""
+	if p.CategoryID != nil {
+		cat = *p.CategoryID
+	}
+	out, err := s.Marketing.ProductCoupons(ctx(c), p.ID, cat)
+	s.reply(c, http.StatusOK, page(out, ""), err)
 }

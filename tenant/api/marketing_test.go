@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -11,8 +12,11 @@ import (
 
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"runtime/pprof"
 
 	"github.com/gin-gonic/gin"
+	"github.com/shoplet/shoplet/pkg/errs"
 	"github.com/shoplet/shoplet/tenant"
 	"github.com/shoplet/shoplet/tenant/apptest"
 )
@@ -201,13 +205,24 @@ func TestCouponClaimRace(t *testing.T) {
 			t.Fatalf("unexpected answers: %v", codes)
 		}
 	}
+	// Once gone, the crowd is answered from the sold-out mark before the
+	// session is read; a request without a token is still 401, and the
+	// same coupon id under another store is still not found there.
+	anon := &apptest.Client{E: e}
+	if r := anon.Do("POST", cs.shop+"/coupons/"+coupon+"/claim", nil); r.Status != 401 {
+		t.Fatalf("claim without a token: %d %s", r.Status, r.Body)
+	}
+	other := newCommerceStore(t, e, "claim-race-b", "mainland")
+	if r := e.Shopper(other.conn.StoreID, "b-claimer").Do("POST", other.shop+"/coupons/"+coupon+"/claim", nil); r.Status != 404 {
+		t.Fatalf("another store's gone coupon: %d %s", r.Status, r.Body)
+	}
 	// The centre no longer shows it; a stopped coupon cannot be claimed.
 	if items := shoppers[0].Must(200, "GET", cs.shop+"/coupons", nil).Map(t)["items"].([]any); len(items) != 0 {
 		t.Fatalf("centre shows a coupon that is gone: %v", items)
 	}
-	other := cs.owner.Must(201, "POST", cs.base+"/coupons", couponBody(300, 60, 2)).Map(t)["id"].(string)
-	cs.owner.Must(200, "POST", cs.base+"/coupons/"+other+"/stop", nil)
-	if r := shoppers[0].Do("POST", cs.shop+"/coupons/"+other+"/claim", nil); r.Status != 404 {
+	stopped := cs.owner.Must(201, "POST", cs.base+"/coupons", couponBody(300, 60, 2)).Map(t)["id"].(string)
+	cs.owner.Must(200, "POST", cs.base+"/coupons/"+stopped+"/stop", nil)
+	if r := shoppers[0].Do("POST", cs.shop+"/coupons/"+stopped+"/claim", nil); r.Status != 404 {
 		t.Fatalf("claim of a stopped coupon: %d %s", r.Status, r.Body)
 	}
 }
@@ -271,7 +286,8 @@ func TestOneCouponManyCheckouts(t *testing.T) {
 // 1,000 units (one per member). Fails unless exactly 1,000 are issued to
 // 1,000 different members and the counter equals the rows; reports claim
 // attempts per second, beside a bare gin handler driven by the same client
-// in the same run.
+// in the same run. SHOPLET_BENCH_CPUPROFILE=file profiles the timed crowd
+// alone (-cpuprofile would include signing in the 10,000 shoppers).
 //
 //	SHOPLET_TEST_DB=postgres ... go test ./tenant/api -run '^$' -bench CouponClaims -benchtime 1x
 func BenchmarkCouponClaims(b *testing.B) {
@@ -293,13 +309,22 @@ func BenchmarkCouponClaims(b *testing.B) {
 	wg.Wait()
 	bare := bareClaims(b, e, shoppers, cs.shop, coupon)
 	b.ResetTimer()
-	var ok, other atomic.Int64
+	var ok, other, last atomic.Int64
+	if f := os.Getenv("SHOPLET_BENCH_CPUPROFILE"); f != "" {
+		out, err := os.Create(f)
+		if err != nil {
+			b.Fatal(err)
+		}
+		_ = pprof.StartCPUProfile(out)
+		defer func() { pprof.StopCPUProfile(); out.Close() }()
+	}
 	start := time.Now()
 	crowd(n, func(i int) {
 		r := shoppers[i].Do("POST", cs.shop+"/coupons/"+coupon+"/claim", nil)
 		switch {
 		case r.Status == 201:
 			ok.Add(1)
+			last.Store(int64(time.Since(start)))
 		case r.ErrorCode() == "coupon_gone":
 		default:
 			other.Add(1)
@@ -313,6 +338,7 @@ func BenchmarkCouponClaims(b *testing.B) {
 		b.Fatalf("claims %d, issued %d, rows %d, members %d, other answers %d", ok.Load(), issued, rows, members, other.Load())
 	}
 	b.ReportMetric(float64(n)/elapsed.Seconds(), "claims/s")
+	b.ReportMetric(time.Duration(last.Load()).Seconds(), "s-to-last-claim")
 	b.ReportMetric(float64(n)/bareElapsed.Seconds(), "bare-gin-req/s")
 	b.ReportMetric(bareElapsed.Seconds()/elapsed.Seconds()*100, "%-of-bare")
 }
@@ -349,5 +375,168 @@ func bareClaims(b *testing.B, e *apptest.Env, shoppers []*apptest.Client, shop, 
 			}
 		})
 		return time.Since(start)
+	}
+}
+
+// TestCouponClaimRules: what one claim gives and refuses, by coupon. Random
+// amounts fall within their bounds, fixed validity is the coupon's, N-days
+// validity starts at the claim; per-member and per-day limits answer their
+// own codes; a coupon not yet claimable, or another store's, does not exist.
+func TestCouponClaimRules(t *testing.T) {
+	e := apptest.New(t)
+	a := newCommerceStore(t, e, "claim-rules-a", "mainland")
+	b := newCommerceStore(t, e, "claim-rules-b", "mainland")
+	now := time.Now().UTC().Truncate(time.Second)
+	from, to := now.Add(-time.Hour), now.Add(30*24*time.Hour)
+	random := a.owner.Must(201, "POST", a.base+"/coupons", map[string]any{"name": "lucky", "kind": "random", "amount": 100, "amount_max": 200,
+		"total": 50, "per_member": 3, "per_day": 1, "starts_at": rfc(now.Add(-time.Hour)), "ends_at": rfc(now.Add(time.Hour)),
+		"valid_from": rfc(from), "valid_to": rfc(to)}).Map(t)["id"].(string)
+	twice := a.owner.Must(201, "POST", a.base+"/coupons", couponBody(300, 50, 2)).Map(t)["id"].(string)
+	later := couponBody(300, 50, 1)
+	later["starts_at"], later["ends_at"] = rfc(now.Add(time.Hour)), rfc(now.Add(2*time.Hour))
+	notYet := a.owner.Must(201, "POST", a.base+"/coupons", later).Map(t)["id"].(string)
+	otherStore := b.owner.Must(201, "POST", b.base+"/coupons", couponBody(300, 50, 1)).Map(t)["id"].(string)
+
+	shopper := e.Shopper(a.conn.StoreID, "rules")
+	claim := func(coupon string) apptest.Resp { return shopper.Do("POST", a.shop+"/coupons/"+coupon+"/claim", nil) }
+	r := claim(random)
+	if r.Status != 201 {
+		t.Fatalf("random claim: %d %s", r.Status, r.Body)
+	}
+	mc := r.Map(t)
+	if amt := mc["amount"].(float64); amt < 100 || amt > 200 {
+		t.Fatalf("random amount %v outside 100..200", amt)
+	}
+	if mc["valid_from"] != rfc(from) || mc["valid_to"] != rfc(to) {
+		t.Fatalf("fixed validity: %v..%v, want %s..%s", mc["valid_from"], mc["valid_to"], rfc(from), rfc(to))
+	}
+	if c := mc["coupon"].(map[string]any); c["issued"].(float64) != 1 || c["id"] != random {
+		t.Fatalf("claim's coupon: %v", c)
+	}
+	if r := claim(random); r.Status != 409 || r.ErrorCode() != "daily_limit_reached" {
+		t.Fatalf("second claim today: %d %s", r.Status, r.Body)
+	}
+	for i := 0; i < 2; i++ {
+		r := claim(twice)
+		if r.Status != 201 {
+			t.Fatalf("claim %d of a two-per-member coupon: %d %s", i+1, r.Status, r.Body)
+		}
+		m := r.Map(t)
+		vf, _ := time.Parse(time.RFC3339, m["valid_from"].(string))
+		vt, _ := time.Parse(time.RFC3339, m["valid_to"].(string))
+		if vt.Sub(vf) != 72*time.Hour || vf.Before(now.Add(-time.Minute)) {
+			t.Fatalf("3-day validity: %v..%v", vf, vt)
+		}
+	}
+	if r := claim(twice); r.Status != 409 || r.ErrorCode() != "limit_reached" {
+		t.Fatalf("third claim of a two-per-member coupon: %d %s", r.Status, r.Body)
+	}
+	for name, id := range map[string]string{"not yet claimable": notYet, "another store's": otherStore, "malformed": "nope"} {
+		if r := claim(id); r.Status != 404 {
+			t.Fatalf("%s coupon: %d %s", name, r.Status, r.Body)
+		}
+	}
+	for coupon, want := range map[string]int64{random: 1, twice: 2, notYet: 0} {
+		if issued, rows, _ := couponCounts(t, e, a.conn.StoreID, coupon); issued != want || rows != want {
+			t.Fatalf("coupon %s: issued %d, rows %d, want %d", coupon, issued, rows, want)
+		}
+	}
+	if issued, rows, _ := couponCounts(t, e, b.conn.StoreID, otherStore); issued != 0 || rows != 0 {
+		t.Fatalf("other store's coupon: issued %d, rows %d", issued, rows)
+	}
+}
+
+// TestDealPerMemberLimit: a limited-time deal of 2 units per member covers 2
+// of an order of 3, none of a later order, and comes back when the first
+// order is cancelled; a unit recorded past the limit is refused.
+func TestDealPerMemberLimit(t *testing.T) {
+	e := apptest.New(t)
+	cs := newCommerceStore(t, e, "deal-limit", "mainland")
+	cs.owner.Must(200, "PATCH", cs.base+"/skus/"+cs.skuA, map[string]any{"stock": 100})
+	now := time.Now()
+	if r := cs.owner.Do("POST", cs.base+"/promotions", map[string]any{"name": "bad", "kind": "limited_discount",
+		"deals": map[string]any{cs.skuA: map[string]any{"percent_off": 10, "limit": -1}}, "starts_at": rfc(now.Add(-time.Hour)), "ends_at": rfc(now.Add(time.Hour))}); r.Status != 400 {
+		t.Fatalf("negative limit: %d %s", r.Status, r.Body)
+	}
+	promo := cs.owner.Must(201, "POST", cs.base+"/promotions", map[string]any{"name": "2 each at 10% off", "kind": "limited_discount",
+		"deals": map[string]any{cs.skuA: map[string]any{"percent_off": 10, "limit": 2}}, "starts_at": rfc(now.Add(-time.Hour)), "ends_at": rfc(now.Add(time.Hour))}).Map(t)["id"].(string)
+	shopper := e.Shopper(cs.conn.StoreID, "deal-shopper")
+	addr := addAddress(t, shopper, cs.shop)
+	buy := func(key string, qty int) apptest.Resp {
+		return shopper.Do("POST", cs.shop+"/checkout", map[string]any{"items": []map[string]any{{"sku_id": cs.skuA, "quantity": qty}},
+			"address_id": addr, "idempotency_key": key})
+	}
+	discount := func(r apptest.Resp) float64 { return r.Map(t)["order"].(map[string]any)["discount_total"].(float64) }
+	pv := shopper.Must(200, "POST", cs.shop+"/checkout/preview", map[string]any{"items": []map[string]any{{"sku_id": cs.skuA, "quantity": 3}}, "address_id": addr}).Map(t)
+	first := buy("d-1", 3)
+	if first.Status != 201 || discount(first) != 1980 || pv["discount_total"].(float64) != 1980 {
+		t.Fatalf("3 units, 2 at the deal price (2 × 990 off): preview %v, order %d %s", pv["discount_total"], first.Status, first.Body)
+	}
+	if r := buy("d-2", 1); r.Status != 201 || discount(r) != 0 {
+		t.Fatalf("past the limit: %d %s", r.Status, r.Body)
+	}
+	shopper.Must(200, "POST", cs.shop+"/orders/"+first.Map(t)["order"].(map[string]any)["id"].(string)+"/cancel", nil)
+	if r := buy("d-3", 2); r.Status != 201 || discount(r) != 1980 {
+		t.Fatalf("after the cancel the deal is back: %d %s", r.Status, r.Body)
+	}
+
+	// Two checkouts priced before either recorded its units: the one that
+	// records second is refused, not given units past the limit.
+	ctx := tenant.WithTenant(context.Background(), cs.conn.StoreID)
+	err := e.App.T.Tx(ctx, func(ctx context.Context) error {
+		return e.App.Marketing.UseDeal(ctx, shopper.ID, "01a20000-0000-7000-8000-0000000000aa", promo, cs.skuA, 1, 2)
+	})
+	var ee *errs.Error
+	if !errors.As(err, &ee) || ee.Code != "deal_limit_reached" {
+		t.Fatalf("a third unit past the limit of 2 was recorded: %v", err)
+	}
+}
+
+// TestFullGift: spending over the threshold adds the gift SKU as a free
+// line (its list amount recorded as a full_gift adjustment, the total
+// unchanged) and takes its stock; a gift out of stock is left out.
+func TestFullGift(t *testing.T) {
+	e := apptest.New(t)
+	cs := newCommerceStore(t, e, "full-gift", "mainland")
+	cs.owner.Must(200, "PATCH", cs.base+"/skus/"+cs.skuA, map[string]any{"stock": 20})
+	cs.owner.Must(200, "PATCH", cs.base+"/skus/"+cs.skuB, map[string]any{"stock": 1})
+	now := time.Now()
+	if r := cs.owner.Do("POST", cs.base+"/promotions", map[string]any{"name": "bad gift", "kind": "full_reduction",
+		"tiers": []map[string]any{{"threshold": 15000, "gift_sku_id": cs.skuB, "gift_quantity": 0}}, "starts_at": rfc(now.Add(-time.Hour)), "ends_at": rfc(now.Add(time.Hour))}); r.Status != 400 {
+		t.Fatalf("gift of 0 units: %d %s", r.Status, r.Body)
+	}
+	promo := cs.owner.Must(201, "POST", cs.base+"/promotions", map[string]any{"name": "150 gets a gift", "kind": "full_reduction",
+		"tiers": []map[string]any{{"threshold": 15000, "gift_sku_id": cs.skuB, "gift_quantity": 1}}, "starts_at": rfc(now.Add(-time.Hour)), "ends_at": rfc(now.Add(time.Hour))}).Map(t)["id"].(string)
+	shopper := e.Shopper(cs.conn.StoreID, "gifted")
+	addr := addAddress(t, shopper, cs.shop)
+	items := []map[string]any{{"sku_id": cs.skuA, "quantity": 2}}
+	pv := shopper.Must(200, "POST", cs.shop+"/checkout/preview", map[string]any{"items": items, "address_id": addr}).Map(t)
+	if g := pv["gifts"].([]any); len(g) != 1 || g[0].(map[string]any)["sku_id"] != cs.skuB || g[0].(map[string]any)["promotion_id"] != promo {
+		t.Fatalf("preview gifts: %v", pv["gifts"])
+	}
+	o := shopper.Must(201, "POST", cs.shop+"/checkout", map[string]any{"items": items, "address_id": addr, "idempotency_key": "g-1"}).Map(t)["order"].(map[string]any)
+	if o["total"] != pv["total"] || o["item_total"].(float64) != 19800+12900 || o["discount_total"].(float64) != 12900 {
+		t.Fatalf("order with a gift: %v (preview total %v)", o, pv["total"])
+	}
+	var gift map[string]any
+	for _, l := range o["lines"].([]any) {
+		if lm := l.(map[string]any); lm["sku_id"] == cs.skuB {
+			gift = lm
+		}
+	}
+	if gift == nil || gift["quantity"].(float64) != 1 || gift["paid_amount"].(float64) != 0 ||
+		gift["adjustments"].([]any)[0].(map[string]any)["kind"] != "full_gift" {
+		t.Fatalf("gift line: %v", o["lines"])
+	}
+	stockB := func() float64 {
+		p := cs.owner.Must(200, "GET", cs.base+"/products/"+cs.prod, nil).Map(t)
+		return p["skus"].([]any)[1].(map[string]any)["stock"].(float64)
+	}
+	if s := stockB(); s != 0 {
+		t.Fatalf("gift stock %v, want 0", s)
+	}
+	o2 := shopper.Must(201, "POST", cs.shop+"/checkout", map[string]any{"items": items, "address_id": addr, "idempotency_key": "g-2"}).Map(t)["order"].(map[string]any)
+	if len(o2["lines"].([]any)) != 1 || o2["discount_total"].(float64) != 0 {
+		t.Fatalf("order after the gift ran out: %v", o2)
 	}
 }

@@ -153,7 +153,13 @@ type Route struct {
 	CheckoutMemo bool
 	// Module (Store routes): the plan module the route needs; a store whose
 	// plan lacks it is answered plan_limit naming the module.
-	Module  string
+	Module string
+	// Early (Shopper routes) may refuse a request that carries a token from
+	// instance-local state alone, after the store is resolved and before
+	// the session is read from Redis: the crowd after a coupon's last unit
+	// is answered coupon_gone without a round trip. Whatever it refuses must
+	// be safe to tell a caller whose token is not checked (public facts).
+	Early   func(c *gin.Context) error
 	Handler gin.HandlerFunc
 }
 
@@ -242,6 +248,9 @@ func (s *Server) chain(r Route) []gin.HandlerFunc {
 	case ShopPublic:
 		return []gin.HandlerFunc{s.shopAccess(false, r.Method == http.MethodGet, false), r.Handler}
 	case Shopper:
+		if r.Early != nil {
+			return []gin.HandlerFunc{s.shopEarly(r.Early), s.shopAccess(true, false, r.CheckoutMemo), r.Handler}
+		}
 		return []gin.HandlerFunc{s.shopAccess(true, false, r.CheckoutMemo), r.Handler}
 	case PayNotify:
 		return []gin.HandlerFunc{r.Handler}

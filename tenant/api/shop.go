@@ -228,6 +228,30 @@ func (s *Server) shopAccess(needSession, cacheable, memo bool) gin.HandlerFunc {
 	}
 }
 
+// shopEarly runs a route's Early check for a request with a token, once the
+// store is resolved from the instance's copy of its policy version; a request
+// without a token, or a store whose version is not at hand, goes on to
+// shopAccess, which answers it as usual.
+func (s *Server) shopEarly(early func(c *gin.Context) error) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		tid := c.Param("store")
+		if bearer(c) == "" || !ids.Valid(tid) {
+			return
+		}
+		vals, err := s.Near.MGet(ctx(c), s.Enforcers.VersionKey(tid))
+		if err != nil {
+			return
+		}
+		version, err := access.VersionOf(vals[0])
+		if err != nil || !s.shopStore(c, version) {
+			return
+		}
+		if err := early(c); err != nil {
+			s.fail(c, err)
+		}
+	}
+}
+
 func shopSession(c *gin.Context) member.Session {
 	v, _ := c.Get(keyShopSession)
 	s, _ := v.(member.Session)

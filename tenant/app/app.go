@@ -138,6 +138,9 @@ type App struct {
 	// inspector reads the job queue for operators (publish.go).
 	inspector     *asynq.Inspector
 	inspectorOnce sync.Once
+	// paidGifts gives a paid order's member the after-payment gift coupons
+	// (run by the paid message's job; see wireMarketing).
+	paidGifts func(ctx context.Context, ord order.Order) error
 }
 
 // Migrate applies migrations as the schema owner and grants the application
@@ -298,7 +301,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	}
 	a.Members = &member.Service{T: a.T, R: rdb, Near: a.Near, Prefix: cfg.RedisPrefix, WeChat: a.WxApp, Entity: a.Stores, TTL: orDefault(cfg.ShopSessionTTL, 7*24*time.Hour)}
 	// Coupons that ran out are marked like sold-out SKUs (the ids never collide).
-	a.Marketing = &marketing.Service{T: a.T, Audit: a.Audit, Gone: soldOut{a}}
+	a.Marketing = &marketing.Service{T: a.T, Audit: a.Audit, Gone: soldOut{a: a, ttl: couponGoneTTL}}
 	a.Orders = &order.Service{T: a.T, Members: a.Members, PayTimeout: orDefault(cfg.PayTimeout, 30*time.Minute), OnChange: a.Catalog.OnChange,
 		Marketing: a.Marketing}
 	a.Payments = &payment.Service{Settings: a.Settings, Orders: a.Orders, HTTP: httpc, NotifyBase: orString(cfg.PublicURL, cfg.BaseURL), Platform: cfg.Platform,
@@ -316,6 +319,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	}
 	a.wireCommerce()
 	a.wireBilling()
+	a.wireMarketing()
 	a.Builds = &miniapp.Builds{T: a.T, Settings: a.Settings, Files: a.Files, Audit: a.Audit, Queue: buildQueue{a}, Template: templates.Storefront(),
 		APIBase: orString(cfg.PublicURL, cfg.BaseURL), StoreName: func(ctx context.Context) (string, error) {
 			t, err := a.Stores.Get(ctx)

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -61,7 +62,7 @@ func (a *App) wireCommerce() {
 			enqueue(ctx, TypeReconcile, orderTask{OrderID: ord.ID}, asynq.TaskID("reconcile-"+ord.ID+"-"+ord.UpdatedAt.Format("20060102150405.000000")))
 		}
 	}
-	o.SoldOut = soldOut{a}
+	o.SoldOut = soldOut{a: a}
 	a.Members.Exporter = o.MemberOrders
 	a.Members.Anonymiser = o.Anonymise
 
@@ -140,6 +141,15 @@ func (a *App) wireCommerce() {
 		return a.WxApp.UploadShipping(ctx, wxShipment(ord, openid, desc))
 	})
 	handle(TypeMessage, func(ctx context.Context, t orderTask) error {
+		if t.Kind == "paid" && a.paidGifts != nil {
+			ord, err := o.Get(ctx, "", t.OrderID)
+			if err != nil {
+				return skipIfNotFound(err)
+			}
+			if err := a.paidGifts(ctx, ord); err != nil {
+				return err
+			}
+		}
 		tpl, err := a.Settings.Messages(ctx)
 		if err != nil {
 			return err
@@ -232,10 +242,21 @@ func wxShipment(o order.Order, openid, desc string) wxapp.Shipment {
 	return wxapp.Shipment{TransactionID: o.TransactionID, OpenID: openid, Carrier: o.Carrier, TrackingNo: o.TrackingNo, ItemDesc: desc}
 }
 
-// soldOut keeps the sold-out marks in Redis, keyed by tenant and SKU.
-type soldOut struct{ a *App }
+// soldOut keeps the sold-out marks in Redis, keyed by tenant and SKU (or
+// coupon); a mark lasts ttl (soldOutTTL when zero).
+type soldOut struct {
+	a   *App
+	ttl time.Duration
+}
 
-const soldOutTTL = time.Second
+// soldOutTTL: a SKU's stock comes back when an order is cancelled, so its
+// mark is short. couponGoneTTL: a coupon's issued count never goes down, so
+// its mark can last: the crowd after the last unit never reaches the
+// database again (Near still re-reads the mark from Redis every second).
+const (
+	soldOutTTL    = time.Second
+	couponGoneTTL = 10 * time.Minute
+)
 
 func (m soldOut) key(ctx context.Context, sku string) string {
 	tid, _ := tenant.FromContext(ctx)
@@ -265,7 +286,7 @@ func (m soldOut) Marked(ctx context.Context, skus []string) (int, error) {
 func (m soldOut) Mark(ctx context.Context, sku string) {
 	k := m.key(ctx, sku)
 	// Only the attempt that sets the mark tells the other instances.
-	if set, err := m.a.Redis.Client.SetNX(ctx, k, 1, soldOutTTL).Result(); err == nil && set {
+	if set, err := m.a.Redis.Client.SetNX(ctx, k, 1, cmp.Or(m.ttl, soldOutTTL)).Result(); err == nil && set {
 		if err := m.a.Near.Invalidate(ctx, k); err != nil {
 			m.a.Log.WarnContext(ctx, "invalidate sold-out mark", "err", err)
 		}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/shoplet/shoplet/pkg/db"
 	"github.com/shoplet/shoplet/pkg/errs"
 	"github.com/shoplet/shoplet/pkg/ids"
 	"github.com/shoplet/shoplet/pkg/jsonb"
@@ -55,6 +56,8 @@ type Coupon struct {
 	Issued     int64                     `json:"issued"`
 	PerMember  int64                     `json:"per_member"`
 	PerDay     int64                     `json:"per_day"` // claims per member per day, 0: no daily limit
+	Channel    string                    `json:"channel"` // centre, code or gift
+	GiftOn     string                    `json:"gift_on"` // gifts: "" (sent by staff), new_member or paid
 	Status     string                    `json:"status"`
 	CreatedAt  time.Time                 `json:"created_at"`
 	UpdatedAt  time.Time                 `json:"updated_at"`
@@ -79,6 +82,17 @@ type CouponInput struct {
 	Total      int64         `json:"total" binding:"required"`
 	PerMember  int64         `json:"per_member"`
 	PerDay     int64         `json:"per_day"`
+	// Channel is how shoppers get it: centre (default; the coupon centre and
+	// product pages), code (typed in the shop: Code, or unique codes
+	// generated later) or gift (only given: sent by staff, or automatically
+	// on GiftOn).
+	Channel string `json:"channel"`
+	// Code is the one shared promo code of a code coupon (4 to 20 letters
+	// and digits, case-insensitive); empty for a batch of unique codes.
+	Code string `json:"code"`
+	// GiftOn (gift coupons): new_member (on a member's first login), paid
+	// (after each paid order) or "" (sent by staff only).
+	GiftOn string `json:"gift_on"`
 }
 
 // MaxAmount bounds a coupon's amounts (100,000 yuan).
@@ -202,6 +216,27 @@ func (in *CouponInput) validate() (window, error) {
 	}
 	between("per_member", in.PerMember, 1, 100)
 	between("per_day", in.PerDay, 0, 100)
+	if in.Channel == "" {
+		in.Channel = ChannelCentre
+	}
+	in.Code = normCode(in.Code)
+	switch in.Channel {
+	case ChannelCentre, ChannelCode, ChannelGift:
+	default:
+		f.Add("channel", "invalid_choice", "must be one of centre, code, gift")
+	}
+	if in.Code != "" && (in.Channel != ChannelCode || !codeShape.MatchString(in.Code)) {
+		f.Add("code", "invalid", "a code coupon's shared code: 4 to 20 letters and digits")
+	}
+	switch in.GiftOn {
+	case "":
+	case GiftNewMember, GiftPaid:
+		if in.Channel != ChannelGift {
+			f.Add("gift_on", "invalid", "only a gift coupon is given automatically")
+		}
+	default:
+		f.Add("gift_on", "invalid_choice", "must be one of new_member, paid, or empty")
+	}
 	return w, f.Err()
 }
 
@@ -215,13 +250,25 @@ func (s *Service) CreateCoupon(ctx context.Context, in CouponInput) (Coupon, err
 	c := Coupon{ID: ids.New(), Name: in.Name, Kind: in.Kind, Threshold: in.Threshold, Amount: in.Amount, AmountMax: in.AmountMax,
 		PercentOff: in.PercentOff, Cap: in.Cap, Scope: jsonb.Of(in.Scope), StartsAt: *w.starts, EndsAt: *w.ends,
 		ValidFrom: w.validFrom, ValidTo: w.validTo, ValidDays: in.ValidDays, Total: in.Total, PerMember: in.PerMember, PerDay: in.PerDay,
-		Status: Active, CreatedAt: now, UpdatedAt: now}
+		Channel: in.Channel, GiftOn: in.GiftOn, Status: Active, CreatedAt: now, UpdatedAt: now}
 	err = s.T.Tx(ctx, func(ctx context.Context) error {
 		if err := s.T.Q(ctx).Create(&c).Error; err != nil {
 			return err
 		}
+		if in.Code != "" {
+			if err := s.T.Q(ctx).Create(&CouponCode{Code: in.Code, CouponID: c.ID, Shared: true, CreatedAt: now}).Error; err != nil {
+				if errors.Is(err, gorm.ErrDuplicatedKey) {
+					return &errs.Error{Kind: errs.Conflict, Code: "code_taken", Message: "another coupon of this store has this code",
+						Fields: []errs.FieldError{{Field: "code", Code: "code_taken", Message: "choose another code"}}}
+				}
+				return err
+			}
+		}
 		return s.Audit.Record(ctx, "marketing.coupon_created", "coupon", c.ID, map[string]any{"name": c.Name, "kind": c.Kind, "total": c.Total})
 	})
+	if err == nil && s.OnCoupon != nil {
+		s.OnCoupon(ctx)
+	}
 	return c, err
 }
 
@@ -290,7 +337,7 @@ func (s *Service) Centre(ctx context.Context) ([]Coupon, error) {
 		return out, err
 	}
 	err := s.T.Tx(ctx, func(ctx context.Context) error {
-		return s.T.Q(ctx).Where("status = ? AND starts_at <= ? AND ends_at > ? AND issued < total", Active, now, now).
+		return s.T.Q(ctx).Where("status = ? AND channel = ? AND starts_at <= ? AND ends_at > ? AND issued < total", Active, ChannelCentre, now, now).
 			Order("id DESC").Limit(100).Find(&out).Error
 	})
 	return out, err
@@ -312,7 +359,12 @@ type MemberCoupon struct {
 	OrderID   *string    `json:"order_id"`
 	UsedAt    *time.Time `json:"used_at"`
 	ClaimedAt time.Time  `json:"claimed_at"`
-	Coupon    *Coupon    `gorm:"-" json:"coupon,omitempty"`
+	// Source is how the member got it: centre, code, staff, new_member or paid.
+	Source     string     `json:"source"`
+	SourceRef  string     `json:"-"`
+	ExpiredAt  *time.Time `json:"-"`
+	RemindedAt *time.Time `json:"-"`
+	Coupon     *Coupon    `gorm:"-" json:"coupon,omitempty"`
 }
 
 func draw(lo, hi int64) int64 {
@@ -327,6 +379,18 @@ func errGone() error {
 	return errs.E(errs.Conflict, "coupon_gone", "all of this coupon have been claimed")
 }
 
+// SoldOut answers coupon_gone if the coupon is marked as having run out, from
+// the mark alone (a coupon never comes back, and that it is gone is no
+// secret: the coupon centre shows it).
+func (s *Service) SoldOut(ctx context.Context, couponID string) error {
+	if s.Gone != nil && ids.Valid(couponID) {
+		if i, err := s.Gone.Marked(ctx, []string{couponID}); err == nil && i >= 0 {
+			return errGone()
+		}
+	}
+	return nil
+}
+
 // Claim gives the member one of the coupon. Returns not_found for a coupon
 // not claimable now (stopped, outside its window, another store's),
 // coupon_gone when none are left, limit_reached / daily_limit_reached when
@@ -335,78 +399,39 @@ func errGone() error {
 // issued count, so concurrent claims can neither overshoot the total nor
 // give a member one too many.
 func (s *Service) Claim(ctx context.Context, memberID, couponID string) (MemberCoupon, error) {
-	var mc MemberCoupon
+	return s.claim(ctx, memberID, couponID, how{channel: ChannelCentre, source: ChannelCentre}, nil)
+}
+
+// how a coupon is being claimed: through which channel, recorded as which
+// source, with which idempotency reference ("" for none).
+type how struct{ channel, source, ref string }
+
+// claim claims in its own transaction (or the one in ctx); then, in the same
+// transaction, runs after (a promo code's redemption).
+func (s *Service) claim(ctx context.Context, memberID, couponID string, h how, after func(ctx context.Context, mc MemberCoupon) error) (MemberCoupon, error) {
 	if !ids.Valid(couponID) {
-		return mc, errs.NotFoundf("coupon")
+		return MemberCoupon{}, errs.NotFoundf("coupon")
 	}
 	if on, err := s.offered(ctx); err != nil {
-		return mc, err
+		return MemberCoupon{}, err
 	} else if !on {
-		return mc, errs.NotFoundf("coupon")
+		return MemberCoupon{}, errs.NotFoundf("coupon")
 	}
-	if s.Gone != nil {
-		if i, err := s.Gone.Marked(ctx, []string{couponID}); err == nil && i >= 0 {
-			return mc, errGone()
-		}
+	if err := s.SoldOut(ctx, couponID); err != nil {
+		return MemberCoupon{}, err
 	}
-	gone := false
-	now := s.now()
-	err := s.T.Tx(ctx, func(ctx context.Context) error {
-		q := s.T.Q(ctx)
-		var c Coupon
-		if err := q.Where("id = ?", couponID).Take(&c).Error; err != nil {
-			return notFound(err, "coupon")
+	claim := s.claimSteps
+	if s.T.DB.Dialect == db.Postgres {
+		claim = s.claimStatement
+	}
+	var mc MemberCoupon
+	var gone bool
+	err := s.T.Tx(ctx, func(ctx context.Context) (err error) {
+		mc, gone, err = claim(ctx, memberID, couponID, h)
+		if err == nil && after != nil {
+			err = after(ctx, mc)
 		}
-		if c.Status != Active || now.Before(c.StartsAt) || !now.Before(c.EndsAt) {
-			return errs.NotFoundf("coupon")
-		}
-		if c.Issued >= c.Total {
-			gone = true
-			return errGone()
-		}
-		day := now.In(cst).Format("2006-01-02")
-		var n, d int64
-		if err := q.Model(&MemberCoupon{}).Where("coupon_id = ? AND member_id = ?", couponID, memberID).Count(&n).Error; err != nil {
-			return err
-		}
-		if n >= c.PerMember {
-			return errs.E(errs.Conflict, "limit_reached", fmt.Sprintf("a shopper can claim this coupon %d times", c.PerMember))
-		}
-		daySeq := n + 1
-		if c.PerDay > 0 {
-			if err := q.Model(&MemberCoupon{}).Where("coupon_id = ? AND member_id = ? AND claim_day = ?", couponID, memberID, day).Count(&d).Error; err != nil {
-				return err
-			}
-			if d >= c.PerDay {
-				return errs.E(errs.Conflict, "daily_limit_reached", fmt.Sprintf("a shopper can claim this coupon %d times a day", c.PerDay))
-			}
-			daySeq = d + 1
-		}
-		mc = MemberCoupon{ID: ids.New(), CouponID: couponID, MemberID: memberID, Seq: n + 1, ClaimDay: day, DaySeq: daySeq,
-			Status: Available, ClaimedAt: now}
-		if c.Kind == CouponRandom {
-			mc.Amount = draw(c.Amount, c.AmountMax)
-		}
-		if c.ValidDays > 0 {
-			mc.ValidFrom, mc.ValidTo = now, now.Add(time.Duration(c.ValidDays)*24*time.Hour)
-		} else {
-			mc.ValidFrom, mc.ValidTo = *c.ValidFrom, *c.ValidTo
-		}
-		// The claim row first, the hot counter last: the coupon row every
-		// claimer needs is locked only for its update and the commit.
-		if err := q.Create(&mc).Error; err != nil {
-			return err
-		}
-		res := q.Model(&Coupon{}).Where("id = ? AND issued < total", couponID).Update("issued", gorm.Expr("issued + 1"))
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected != 1 {
-			gone = true
-			return errGone()
-		}
-		mc.Coupon = &c
-		return nil
+		return err
 	})
 	if gone && s.Gone != nil {
 		s.Gone.Mark(ctx, couponID)
@@ -415,7 +440,164 @@ func (s *Service) Claim(ctx context.Context, memberID, couponID string) (MemberC
 		// The same member claiming twice at once: the other claim took the slot.
 		return MemberCoupon{}, errs.E(errs.Conflict, "limit_reached", "this coupon was just claimed by this shopper")
 	}
-	return mc, err
+	if err != nil {
+		return MemberCoupon{}, err
+	}
+	return mc, nil
+}
+
+// refusal says why a claim of c by a member holding n of it (d today) is
+// refused; gone reports that none are left.
+func (s *Service) refusal(c Coupon, h how, n, d int64, now time.Time) (gone bool, err error) {
+	switch {
+	case c.Status != Active || c.Channel != h.channel || now.Before(c.StartsAt) || !now.Before(c.EndsAt):
+		return false, errs.NotFoundf("coupon")
+	case c.Issued >= c.Total:
+		return true, errGone()
+	case n >= c.PerMember:
+		return false, errs.E(errs.Conflict, "limit_reached", fmt.Sprintf("a shopper can claim this coupon %d times", c.PerMember))
+	case c.PerDay > 0 && d >= c.PerDay:
+		return false, errs.E(errs.Conflict, "daily_limit_reached", fmt.Sprintf("a shopper can claim this coupon %d times a day", c.PerDay))
+	}
+	return false, nil
+}
+
+// claimStatement is a claim in one PostgreSQL statement: it counts the
+// member's claims (all and today's), inserts the claim with the member's
+// next slot numbers if status, window and the member's limits allow, then
+// takes one of the total with a conditional increment (none left: the claim
+// returns coupon_gone and the transaction rolls the insert back). A claim is
+// BEGIN, SET LOCAL (the tenant), this statement and COMMIT (it was seven
+// round trips, the last two with the coupon row locked). The insert and its
+// index entries come before the increment, so the coupon row every claimer
+// updates is locked only from the increment to the commit. The commit waits
+// for the disk as every other commit does: a claim the shopper was told
+// about survives a database crash (nothing answered is lost). The unique
+// slot keys still refuse a member's concurrent second claim.
+func (s *Service) claimStatement(ctx context.Context, memberID, couponID string, h how) (MemberCoupon, bool, error) {
+	q := s.T.Q(ctx)
+	tid, _ := tenant.FromContext(ctx)
+	now := s.now()
+	day := now.In(cst).Format("2006-01-02")
+	id := ids.New()
+	var r struct {
+		Coupon
+		N, D          int64
+		UpIssued      *int64
+		MAmount       *int64
+		MValidFrom    *time.Time
+		MValidTo      *time.Time
+		MSeq, MDaySeq *int64
+	}
+	err := q.Raw(claimSQL, tid, couponID, day, tid, couponID, memberID,
+		tid, id, couponID, memberID, day, draw(0, 1<<53), now, now, now, h.source, h.ref, Active, h.channel, now, now,
+		tid, couponID).Scan(&r).Error
+	if err != nil {
+		// A raw statement's errors are not translated by GORM (a member's
+		// concurrent second claim fails on its slot: ErrDuplicatedKey).
+		if t, ok := q.Dialector.(gorm.ErrorTranslator); ok {
+			err = t.Translate(err)
+		}
+		return MemberCoupon{}, false, err
+	}
+	if r.ID == "" {
+		return MemberCoupon{}, false, errs.NotFoundf("coupon")
+	}
+	if r.MValidTo == nil {
+		gone, err := s.refusal(r.Coupon, h, r.N, r.D, now)
+		if err == nil { // cannot happen: the insert saw what refusal saw
+			gone, err = true, errGone()
+		}
+		return MemberCoupon{}, gone, err
+	}
+	if r.UpIssued == nil {
+		// The snapshot had one left, but a concurrent claim took it: the
+		// error rolls the inserted claim back.
+		return MemberCoupon{}, true, errGone()
+	}
+	c := r.Coupon
+	c.Issued = *r.UpIssued
+	return MemberCoupon{ID: id, CouponID: couponID, MemberID: memberID, Seq: *r.MSeq, ClaimDay: day, DaySeq: *r.MDaySeq, Amount: *r.MAmount,
+		ValidFrom: r.MValidFrom.UTC(), ValidTo: r.MValidTo.UTC(), Status: Available, ClaimedAt: now, Source: h.source, SourceRef: h.ref, Coupon: &c}, false, nil
+}
+
+// claimSQL: see claimStatement. Every table reference carries its own
+// tenant condition (the tenant scope's guard reads raw SQL).
+const claimSQL = `WITH c AS (
+  SELECT * FROM coupons c WHERE c.tenant_id = ? AND c.id = ?
+), n AS (
+  SELECT count(*) AS n, count(*) FILTER (WHERE m.claim_day = ?) AS d
+  FROM member_coupons m WHERE m.tenant_id = ? AND m.coupon_id = ? AND m.member_id = ?
+), ins AS (
+  INSERT INTO member_coupons (tenant_id, id, coupon_id, member_id, seq, claim_day, day_seq, amount, valid_from, valid_to, status, claimed_at,
+    source, source_ref)
+  SELECT ?, ?, ?, ?, n.n + 1, ?, CASE WHEN c.per_day > 0 THEN n.d + 1 ELSE n.n + 1 END,
+    CASE WHEN c.kind = 'random' THEN c.amount + ?::bigint % (c.amount_max - c.amount + 1) ELSE 0 END,
+    CASE WHEN c.valid_days > 0 THEN ?::timestamptz ELSE c.valid_from END,
+    CASE WHEN c.valid_days > 0 THEN ?::timestamptz + c.valid_days * interval '1 day' ELSE c.valid_to END,
+    'available', ?::timestamptz, ?, ?
+  FROM c, n
+  WHERE c.status = ? AND c.channel = ? AND c.starts_at <= ? AND c.ends_at > ? AND c.issued < c.total
+    AND n.n < c.per_member AND (c.per_day = 0 OR n.d < c.per_day)
+  RETURNING seq, day_seq, amount, valid_from, valid_to
+), up AS (
+  UPDATE coupons u SET issued = u.issued + 1
+  WHERE u.tenant_id = ? AND u.id = ? AND u.issued < u.total AND EXISTS (SELECT 1 FROM ins)
+  RETURNING u.issued
+)
+SELECT c.*, n.n, n.d, (SELECT issued FROM up) AS up_issued, ins.amount AS m_amount, ins.valid_from AS m_valid_from,
+  ins.valid_to AS m_valid_to, ins.seq AS m_seq, ins.day_seq AS m_day_seq
+FROM c CROSS JOIN n LEFT JOIN ins ON true`
+
+// claimSteps is a claim as separate statements (SQLite, whose one writer at a
+// time serialises claims anyway).
+func (s *Service) claimSteps(ctx context.Context, memberID, couponID string, h how) (MemberCoupon, bool, error) {
+	q := s.T.Q(ctx)
+	now := s.now()
+	var c Coupon
+	if err := q.Where("id = ?", couponID).Take(&c).Error; err != nil {
+		return MemberCoupon{}, false, notFound(err, "coupon")
+	}
+	day := now.In(cst).Format("2006-01-02")
+	var n, d int64
+	if err := q.Model(&MemberCoupon{}).Where("coupon_id = ? AND member_id = ?", couponID, memberID).Count(&n).Error; err != nil {
+		return MemberCoupon{}, false, err
+	}
+	if c.PerDay > 0 {
+		if err := q.Model(&MemberCoupon{}).Where("coupon_id = ? AND member_id = ? AND claim_day = ?", couponID, memberID, day).Count(&d).Error; err != nil {
+			return MemberCoupon{}, false, err
+		}
+	}
+	if gone, err := s.refusal(c, h, n, d, now); err != nil {
+		return MemberCoupon{}, gone, err
+	}
+	daySeq := n + 1
+	if c.PerDay > 0 {
+		daySeq = d + 1
+	}
+	mc := MemberCoupon{ID: ids.New(), CouponID: couponID, MemberID: memberID, Seq: n + 1, ClaimDay: day, DaySeq: daySeq,
+		Status: Available, ClaimedAt: now, Source: h.source, SourceRef: h.ref}
+	if c.Kind == CouponRandom {
+		mc.Amount = draw(c.Amount, c.AmountMax)
+	}
+	if c.ValidDays > 0 {
+		mc.ValidFrom, mc.ValidTo = now, now.Add(time.Duration(c.ValidDays)*24*time.Hour)
+	} else {
+		mc.ValidFrom, mc.ValidTo = *c.ValidFrom, *c.ValidTo
+	}
+	if err := q.Create(&mc).Error; err != nil {
+		return MemberCoupon{}, false, err
+	}
+	res := q.Model(&Coupon{}).Where("id = ? AND issued < total", couponID).Update("issued", gorm.Expr("issued + 1"))
+	if res.Error != nil {
+		return MemberCoupon{}, false, res.Error
+	}
+	if res.RowsAffected != 1 {
+		return MemberCoupon{}, true, errGone()
+	}
+	c.Issued++
+	mc.Coupon = &c
+	return mc, false, nil
 }
 
 // MyCoupons lists a member's coupons with status available, used or expired

@@ -42,6 +42,9 @@ type Service struct {
 	// promotions nor coupons. What staff made stays and reads as before;
 	// orders already placed keep their discounts.
 	Offered func(ctx context.Context) (bool, error)
+	// OnCoupon runs after a coupon is created (schedules the store's expiry
+	// job); may be nil.
+	OnCoupon func(ctx context.Context)
 }
 
 func (s *Service) offered(ctx context.Context) (bool, error) {

@@ -67,8 +67,11 @@ func (in *PromotionInput) validate() (window, error) {
 			if t.Threshold < 0 || t.Threshold > MaxAmount || t.MinCount < 0 || t.MinCount > 999 || t.Off < 0 || t.Off > MaxAmount {
 				f.Add(fmt.Sprintf("tiers[%d]", i), "out_of_range", "amounts must be between 0 and 10000000 fen, counts up to 999")
 			}
-			if t.Off == 0 && !t.FreeShipping {
-				f.Add(fmt.Sprintf("tiers[%d].off", i), "required", "give an amount off or free shipping")
+			if t.Off == 0 && !t.FreeShipping && t.GiftSKUID == "" {
+				f.Add(fmt.Sprintf("tiers[%d].off", i), "required", "give an amount off, free shipping or a gift")
+			}
+			if t.GiftSKUID != "" && (!ids.Valid(t.GiftSKUID) || t.GiftQuantity < 1 || t.GiftQuantity > 99) {
+				f.Add(fmt.Sprintf("tiers[%d].gift_sku_id", i), "invalid", "a gift is a SKU id with a gift_quantity of 1 to 99")
 			}
 			if t.Threshold == 0 && t.MinCount == 0 {
 				f.Add(fmt.Sprintf("tiers[%d].threshold", i), "required", "give a threshold or a minimum count")
@@ -80,7 +83,10 @@ func (in *PromotionInput) validate() (window, error) {
 			f.Add("deals", "out_of_range", "give 1 to 500 SKUs")
 		}
 		for sku, d := range in.Deals {
-			nonNegative(&f, map[string]int64{"deals." + sku + ".percent_off": d.PercentOff, "deals." + sku + ".price": d.Price})
+			nonNegative(&f, map[string]int64{"deals." + sku + ".percent_off": d.PercentOff, "deals." + sku + ".price": d.Price, "deals." + sku + ".limit": d.Limit})
+			if d.Limit > 1000 {
+				f.Add("deals."+sku+".limit", "out_of_range", "at most 1000 units per member")
+			}
 			if !ids.Valid(sku) {
 				f.Add("deals", "invalid", "keys must be SKU ids")
 				break

@@ -94,6 +94,8 @@ type Service struct {
 	Exporter func(ctx context.Context, memberID string) (any, error)
 	// Anonymiser scrubs what order history keeps (addresses); may be nil.
 	Anonymiser func(ctx context.Context, memberID string) error
+	// OnNew runs after a login created the member (new-member gifts); may be nil.
+	OnNew func(ctx context.Context, m Member)
 }
 
 func hash(s string) string {
@@ -176,6 +178,9 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (LoginResult, error)
 	}
 	if err := s.R.Set(ctx, s.SessionKey(token), b, s.TTL).Err(); err != nil {
 		return LoginResult{}, err
+	}
+	if created && s.OnNew != nil {
+		s.OnNew(ctx, m)
 	}
 	return LoginResult{Token: token, ExpiresIn: int(s.TTL.Seconds()), Member: m, New: created}, nil
 }

@@ -188,6 +188,12 @@ type Marketing interface {
 	UseCoupon(ctx context.Context, memberID, id, orderID string) error
 	// ReleaseCoupon makes the coupon the order used available again.
 	ReleaseCoupon(ctx context.Context, orderID string) error
+	// DealsUsed returns the units the member holds of limited deals (pricing.DealKey).
+	DealsUsed(ctx context.Context, memberID string) (map[string]int64, error)
+	// UseDeal records units of a deal taken by the order; a conflict past the limit.
+	UseDeal(ctx context.Context, memberID, orderID, promotionID, skuID string, units, limit int64) error
+	// ReleaseDeals gives back what the order took of limited deals.
+	ReleaseDeals(ctx context.Context, orderID string) error
 }
 
 // SoldOutMarks remembers, briefly, which SKUs of the tenant in ctx just ran
@@ -463,6 +469,27 @@ func (s *Service) Checkout(ctx context.Context, memberID string, in CheckoutInpu
 		if r.CouponID != "" {
 			o.CouponID = &r.CouponID
 		}
+		// Full gifts: free lines, while their stock lasts (a gift short of
+		// stock is left out, not a reason to refuse the order).
+		var gifted []string
+		for _, g := range r.Gifts {
+			sku, p, err := s.skuOf(ctx, g.SKUID)
+			if err != nil || p.Status != catalog.OnShelf || sku.Stock-merged[g.SKUID] < g.Quantity {
+				continue
+			}
+			value := sku.Price * g.Quantity
+			adj := pricing.Adjustment{PromotionID: g.PromotionID, Kind: pricing.KindFullGift, Amount: value}
+			o.Lines = append(o.Lines, Line{ID: ids.New(), OrderID: o.ID, ProductID: p.ID, SKUID: g.SKUID, Title: p.Title, Spec: sku.SpecValues,
+				Price: sku.Price, Quantity: g.Quantity, Discount: value, Adjustments: jsonb.Of([]pricing.Adjustment{adj})})
+			o.ItemTotal += value
+			o.DiscountTotal += value
+			o.Adjustments.V = append(o.Adjustments.V, adj)
+			if _, bought := merged[g.SKUID]; !bought {
+				gifted = append(gifted, g.SKUID)
+			}
+			merged[g.SKUID] += g.Quantity
+			prods[g.SKUID] = p
+		}
 		if o.Total <= 0 {
 			return errs.E(errs.Invalid, "nothing_to_pay", "the order total must be above zero")
 		}
@@ -489,15 +516,25 @@ func (s *Service) Checkout(ctx context.Context, memberID string, in CheckoutInpu
 				return err
 			}
 		}
+		for _, l := range r.Lines {
+			if l.DealUnits > 0 {
+				if err := s.Marketing.UseDeal(ctx, memberID, o.ID, l.DealPromotion, l.SKUID, l.DealUnits, l.DealLimit); err != nil {
+					return err
+				}
+			}
+		}
 		// Reserve in SKU id order so two checkouts never wait on each other in
 		// a cycle.
-		locking := append([]string(nil), order...)
+		locking := append(append([]string(nil), order...), gifted...)
 		sort.Strings(locking)
 		for _, skuID := range locking {
 			qty, p := merged[skuID], prods[skuID]
 			ok, err := s.reserve(ctx, skuID, p.ID, qty, now)
 			if err != nil {
 				return err
+			}
+			if !ok && indexOf(order, skuID) < 0 {
+				return errs.E(errs.Conflict, "gift_sold_out", "the gift of this order just ran out; check out again to order without it")
 			}
 			if !ok {
 				if qty == 1 { // not even one unit left
@@ -729,6 +766,11 @@ func (s *Service) Close(ctx context.Context, id, reason string) (bool, error) {
 		}
 		if o.CouponID != nil && s.Marketing != nil {
 			if err := s.Marketing.ReleaseCoupon(ctx, id); err != nil {
+				return err
+			}
+		}
+		if s.Marketing != nil {
+			if err := s.Marketing.ReleaseDeals(ctx, id); err != nil {
 				return err
 			}
 		}

@@ -41,6 +41,11 @@ func (s *Service) calculate(ctx context.Context, memberID string, pl []pricing.L
 	if in.Promotions, in.Templates, err = s.Marketing.Offers(ctx, pl); err != nil {
 		return pricing.Result{}, nil, err
 	}
+	if pricing.HasLimit(in.Promotions, pl) {
+		if in.DealsUsed, err = s.Marketing.DealsUsed(ctx, memberID); err != nil {
+			return pricing.Result{}, nil, err
+		}
+	}
 	if options {
 		cands, err := s.Marketing.UsableCoupons(ctx, memberID)
 		if err != nil {
@@ -101,20 +106,23 @@ type PreviewLine struct {
 // Preview is the price breakdown the confirm page shows: checkout with the
 // same items, address and coupon_id charges exactly Total.
 type Preview struct {
-	Lines         []PreviewLine          `json:"lines"`
-	ItemTotal     int64                  `json:"item_total"`
-	DiscountTotal int64                  `json:"discount_total"`
-	ShippingFee   int64                  `json:"shipping_fee"`
-	Total         int64                  `json:"total"`
-	Adjustments   []pricing.Adjustment   `json:"adjustments"`
-	FreeShipping  bool                   `json:"free_shipping"`
-	CouponID      string                 `json:"coupon_id"` // the coupon applied ("" for none): send it to checkout
-	Coupons       []pricing.CouponOption `json:"coupons"`   // every coupon the shopper holds, with its saving or why it does not apply
+	Lines         []PreviewLine        `json:"lines"`
+	ItemTotal     int64                `json:"item_total"`
+	DiscountTotal int64                `json:"discount_total"`
+	ShippingFee   int64                `json:"shipping_fee"`
+	Total         int64                `json:"total"`
+	Adjustments   []pricing.Adjustment `json:"adjustments"`
+	FreeShipping  bool                 `json:"free_shipping"`
+	// Gifts of full gift tiers reached: checkout adds them as free lines
+	// while their stock lasts.
+	Gifts    []pricing.Gift         `json:"gifts"`
+	CouponID string                 `json:"coupon_id"` // the coupon applied ("" for none): send it to checkout
+	Coupons  []pricing.CouponOption `json:"coupons"`   // every coupon the shopper holds, with its saving or why it does not apply
 }
 
 // Preview prices a cart or a set of items for the confirm page.
 func (s *Service) Preview(ctx context.Context, memberID string, in PreviewInput) (Preview, error) {
-	out := Preview{Lines: []PreviewLine{}}
+	out := Preview{Lines: []PreviewLine{}, Gifts: []pricing.Gift{}}
 	if len(in.Items) > 50 {
 		return out, errs.Field("items", "too_many", "at most 50 lines per order")
 	}
@@ -179,6 +187,9 @@ func (s *Service) Preview(ctx context.Context, memberID string, in PreviewInput)
 		}
 		out.ItemTotal, out.DiscountTotal, out.ShippingFee, out.Total = r.ItemTotal, r.Discount, r.Shipping, r.Total
 		out.Adjustments, out.FreeShipping, out.CouponID, out.Coupons = r.Adjustments, r.FreeShipping, r.CouponID, opts
+		if r.Gifts != nil {
+			out.Gifts = r.Gifts
+		}
 		return nil
 	})
 	return out, err

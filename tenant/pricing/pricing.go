@@ -88,7 +88,26 @@ func contains(xs []string, x string) bool {
 type Deal struct {
 	PercentOff int64 `json:"percent_off"` // 1–99
 	Price      int64 `json:"price"`       // fen
+	// Limit is how many units one member may buy at this price (0: no
+	// limit); units beyond it are at the list price.
+	Limit int64 `json:"limit"`
 }
+
+// HasLimit reports whether a running deal on one of the lines has a
+// per-member limit (checkout then reads what the member used).
+func HasLimit(promos []Promotion, lines []Line) bool {
+	for _, p := range promos {
+		for _, l := range lines {
+			if d, ok := p.Deals[l.SKUID]; ok && d.Limit > 0 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// DealKey names a member's use of one SKU's deal in one promotion.
+func DealKey(promotionID, skuID string) string { return promotionID + "/" + skuID }
 
 // Tier is one step of a full reduction: spend Threshold fen (or buy
 // MinCount items) in scope, get Off fen off and/or free shipping.
@@ -97,7 +116,21 @@ type Tier struct {
 	MinCount     int64 `json:"min_count"`
 	Off          int64 `json:"off"`
 	FreeShipping bool  `json:"free_shipping"`
+	// GiftSKUID, when set, adds GiftQuantity of that SKU free (满赠), while
+	// its stock lasts.
+	GiftSKUID    string `json:"gift_sku_id"`
+	GiftQuantity int64  `json:"gift_quantity"`
 }
+
+// Gift is a free item a full gift tier adds to the order.
+type Gift struct {
+	PromotionID string `json:"promotion_id"`
+	SKUID       string `json:"sku_id"`
+	Quantity    int64  `json:"quantity"`
+}
+
+// KindFullGift marks the adjustment of a gift line (its whole list amount).
+const KindFullGift = "full_gift"
 
 // Promotion is a running activity.
 type Promotion struct {
@@ -176,6 +209,9 @@ type Input struct {
 	Coupon      *Coupon // the coupon chosen, or nil
 	Templates   map[string]ShippingTemplate
 	Province    string // "" when no address is known yet (no undeliverable check)
+	// DealsUsed: units the member already holds of limited deals, by
+	// DealKey (in open and paid orders).
+	DealsUsed map[string]int64
 }
 
 // Adjustment is what one step took off: the promotion (or coupon) and kind.
@@ -192,6 +228,11 @@ type LineResult struct {
 	Adjustments []Adjustment `json:"adjustments"`
 	Discount    int64        `json:"discount"`
 	Paid        int64        `json:"paid"`
+	// DealUnits of the line were priced by the limited deal DealPromotion
+	// with a per-member limit (checkout records them against the limit).
+	DealUnits     int64  `json:"-"`
+	DealPromotion string `json:"-"`
+	DealLimit     int64  `json:"-"`
 }
 
 // Result is an order priced.
@@ -204,6 +245,7 @@ type Result struct {
 	Adjustments  []Adjustment `json:"adjustments"` // per promotion, summed over lines
 	CouponID     string       `json:"coupon_id"`   // the coupon applied, "" if none
 	FreeShipping bool         `json:"free_shipping"`
+	Gifts        []Gift       `json:"gifts"` // free items of full gift tiers reached
 }
 
 // state is the running calculation.
@@ -255,9 +297,12 @@ func Calculate(in Input) (Result, error) {
 
 	// 1. Activity price (flash sale, group buy, bargain): none exist yet.
 
-	// 2. Limited-time discount or member price, whichever is lower; never both.
+	// 2. Limited-time discount or member price, whichever takes more off the
+	// line; never both. A deal with a per-member limit covers only the units
+	// the member has left of it (its other units are at the list price).
+	taken := map[string]int64{}
 	for i, l := range in.Lines {
-		best, bestUnit, bestKind := "", l.Price, ""
+		best, bestOff, bestKind, bestUnits, bestLimit := "", int64(0), "", int64(0), int64(0)
 		var bestPromo *Promotion
 		for p := range promos {
 			pr := &promos[p]
@@ -268,20 +313,32 @@ func Calculate(in Input) (Result, error) {
 			if !ok {
 				continue
 			}
-			if u := d.unit(l.Price); u < bestUnit {
-				best, bestUnit, bestKind, bestPromo = pr.ID, u, KindLimitedDiscount, pr
+			units := l.Quantity
+			if d.Limit > 0 {
+				k := DealKey(pr.ID, l.SKUID)
+				units = max(0, min(units, d.Limit-in.DealsUsed[k]-taken[k]))
+			}
+			if off := (l.Price - d.unit(l.Price)) * units; off > bestOff {
+				best, bestOff, bestKind, bestPromo, bestUnits, bestLimit = pr.ID, off, KindLimitedDiscount, pr, 0, d.Limit
+				if d.Limit > 0 {
+					bestUnits = units
+				}
 			}
 		}
 		if in.MemberPrice != nil {
-			if u, ok := in.MemberPrice(in.Member, l); ok && u >= 0 && u < bestUnit {
-				best, bestUnit, bestKind, bestPromo = "", u, KindMemberPrice, nil
+			if u, ok := in.MemberPrice(in.Member, l); ok && u >= 0 && u < l.Price && (l.Price-u)*l.Quantity > bestOff {
+				best, bestOff, bestKind, bestPromo, bestUnits = "", (l.Price-u)*l.Quantity, KindMemberPrice, nil, 0
 			}
 		}
 		if bestKind != "" {
-			st.take(i, best, bestKind, (l.Price-bestUnit)*l.Quantity)
+			st.take(i, best, bestKind, bestOff)
 			if bestPromo != nil {
 				st.noCoupon[i] = bestPromo.NoCoupon
 				st.noFull[i] = bestPromo.NoFullReduction
+			}
+			if bestUnits > 0 {
+				taken[DealKey(best, l.SKUID)] += bestUnits
+				st.res.Lines[i].DealUnits, st.res.Lines[i].DealPromotion, st.res.Lines[i].DealLimit = bestUnits, best, bestLimit
 			}
 		}
 	}
@@ -305,7 +362,9 @@ func Calculate(in Input) (Result, error) {
 			if base == 0 || base < tr.Threshold || count < tr.MinCount {
 				continue
 			}
-			if tier == nil || tr.Off > tier.Off || (tr.Off == tier.Off && tr.FreeShipping && !tier.FreeShipping) {
+			// The highest tier: the most off, then free shipping, then the higher threshold (a bigger gift).
+			if tier == nil || tr.Off > tier.Off || (tr.Off == tier.Off && tr.FreeShipping && !tier.FreeShipping) ||
+				(tr.Off == tier.Off && tr.FreeShipping == tier.FreeShipping && (tr.Threshold > tier.Threshold || tr.MinCount > tier.MinCount)) {
 				tier = tr
 			}
 		}
@@ -313,6 +372,9 @@ func Calculate(in Input) (Result, error) {
 			continue
 		}
 		st.spread(pr.ID, KindFullReduction, min(tier.Off, base), in)
+		if tier.GiftSKUID != "" && tier.GiftQuantity > 0 {
+			st.res.Gifts = append(st.res.Gifts, Gift{PromotionID: pr.ID, SKUID: tier.GiftSKUID, Quantity: tier.GiftQuantity})
+		}
 		if tier.FreeShipping {
 			st.res.FreeShipping = true
 		}

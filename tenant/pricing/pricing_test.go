@@ -273,3 +273,35 @@ func TestPriceProperties(t *testing.T) {
 		}
 	}
 }
+
+// TestDealLimit: a deal with a per-member limit covers only the units the
+// member has left of it, across lines and orders; the rest are at the list
+// price, and the units covered are reported for checkout to record.
+func TestDealLimit(t *testing.T) {
+	deal := Promotion{ID: "ltd", Kind: KindLimitedDiscount, Scope: Scope{Kind: ScopeStore}, Deals: map[string]Deal{"s1": {PercentOff: 20, Limit: 2}}}
+	cases := []struct {
+		name     string
+		qty      int64
+		used     int64
+		discount int64
+		units    int64
+	}{
+		{"within the limit", 2, 0, 4000, 2},
+		{"beyond it: two units at the deal price", 3, 0, 4000, 2},
+		{"one left after an earlier order", 3, 1, 2000, 1},
+		{"none left", 1, 2, 0, 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			in := Input{Lines: []Line{{SKUID: "s1", ProductID: "p1", Price: 10000, Quantity: c.qty}}, Promotions: []Promotion{deal},
+				DealsUsed: map[string]int64{DealKey("ltd", "s1"): c.used}}
+			r, err := Calculate(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Discount != c.discount || r.Lines[0].DealUnits != c.units || (c.units > 0 && r.Lines[0].DealPromotion != "ltd") {
+				t.Fatalf("discount %d, deal units %d (%q); want %d, %d", r.Discount, r.Lines[0].DealUnits, r.Lines[0].DealPromotion, c.discount, c.units)
+			}
+		})
+	}
+}

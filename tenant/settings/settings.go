@@ -473,6 +473,9 @@ func ParsePrivateKey(p string) (*rsa.PrivateKey, error) {
 type MessagesInput struct {
 	PaidTemplateID    string `json:"paid_template_id" binding:"required"`
 	ShippedTemplateID string `json:"shipped_template_id" binding:"required"`
+	// CouponExpiryTemplateID reminds a member of a coupon about to expire
+	// (optional: empty sends no reminder).
+	CouponExpiryTemplateID string `json:"coupon_expiry_template_id"`
 }
 
 var templateRE = regexp.MustCompile(`^[A-Za-z0-9_-]{0,64}$`)
@@ -486,11 +489,15 @@ func (s *Service) PutMessages(ctx context.Context, in MessagesInput) (MessagesIn
 	if !templateRE.MatchString(in.ShippedTemplateID) {
 		f.Add("shipped_template_id", "invalid_format", "must be the template id from the WeChat admin")
 	}
+	if !templateRE.MatchString(in.CouponExpiryTemplateID) {
+		f.Add("coupon_expiry_template_id", "invalid_format", "must be the template id from the WeChat admin")
+	}
 	if err := f.Err(); err != nil {
 		return MessagesInput{}, err
 	}
 	err := s.T.Tx(ctx, func(ctx context.Context) error {
-		if err := s.putSection(ctx, "messages", map[string]string{"paid": in.PaidTemplateID, "shipped": in.ShippedTemplateID}); err != nil {
+		if err := s.putSection(ctx, "messages", map[string]string{"paid": in.PaidTemplateID, "shipped": in.ShippedTemplateID,
+			"coupon_expiry": in.CouponExpiryTemplateID}); err != nil {
 			return err
 		}
 		return s.Audit.Record(ctx, "settings.messages_updated", "settings", "messages", map[string]any{"paid": in.PaidTemplateID, "shipped": in.ShippedTemplateID})
@@ -503,7 +510,7 @@ func (s *Service) Messages(ctx context.Context) (MessagesInput, error) {
 	var out MessagesInput
 	err := s.T.Tx(ctx, func(ctx context.Context) error {
 		sec, err := s.section(ctx, "messages")
-		out = MessagesInput{PaidTemplateID: sec["paid"], ShippedTemplateID: sec["shipped"]}
+		out = MessagesInput{PaidTemplateID: sec["paid"], ShippedTemplateID: sec["shipped"], CouponExpiryTemplateID: sec["coupon_expiry"]}
 		return err
 	})
 	return out, err

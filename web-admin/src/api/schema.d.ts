@@ -159,6 +159,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/shop/v1/stores/{store}/coupon-codes/redeem": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Claim a coupon by its promo code */
+        post: operations["post_api_shop_v1_stores_store_coupon-codes_redeem"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/shop/v1/stores/{store}/coupons": {
         parameters: {
             query?: never;
@@ -459,6 +476,23 @@ export interface paths {
         };
         /** An on-shelf product with its SKUs and stock */
         get: operations["get_api_shop_v1_stores_store_products_product"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/shop/v1/stores/{store}/products/{product}/coupons": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Coupons claimable now that apply to an on-shelf product (for its page) */
+        get: operations["get_api_shop_v1_stores_store_products_product_coupons"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1324,6 +1358,41 @@ export interface paths {
         get: operations["get_api_v1_stores_store_coupons_coupon"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stores/{store}/coupons/{coupon}/codes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A coupon's promo codes as CSV (code, shared, redeemed_at) */
+        get: operations["get_api_v1_stores_store_coupons_coupon_codes"];
+        put?: never;
+        /** Generate unique one-use promo codes for a code coupon (never more than its total) */
+        post: operations["post_api_v1_stores_store_coupons_coupon_codes"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stores/{store}/coupons/{coupon}/send": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a coupon to chosen members (its limits apply; idempotent by key; audited) */
+        post: operations["post_api_v1_stores_store_coupons_coupon_send"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2344,12 +2413,20 @@ export interface components {
             items?: components["schemas"]["marketing.Coupon"][];
             next_cursor?: string;
         };
+        "api.Page_marketing.CouponCode": {
+            items?: components["schemas"]["marketing.CouponCode"][];
+            next_cursor?: string;
+        };
         "api.Page_marketing.MemberCoupon": {
             items?: components["schemas"]["marketing.MemberCoupon"][];
             next_cursor?: string;
         };
         "api.Page_marketing.Promotion": {
             items?: components["schemas"]["marketing.Promotion"][];
+            next_cursor?: string;
+        };
+        "api.Page_marketing.SendResult": {
+            items?: components["schemas"]["marketing.SendResult"][];
             next_cursor?: string;
         };
         "api.Page_marketing.ShippingTemplate": {
@@ -2945,6 +3022,10 @@ export interface components {
             /** Format: date-time */
             updated_at?: string;
         };
+        "marketing.CodesInput": {
+            /** Format: int64 */
+            count: number;
+        };
         "marketing.Coupon": {
             /** Format: int64 */
             amount?: number;
@@ -2952,10 +3033,12 @@ export interface components {
             amount_max?: number;
             /** Format: int64 */
             cap?: number;
+            channel?: string;
             /** Format: date-time */
             created_at?: string;
             /** Format: date-time */
             ends_at?: string;
+            gift_on?: string;
             id?: string;
             /** Format: int64 */
             issued?: number;
@@ -2984,6 +3067,15 @@ export interface components {
             /** Format: date-time */
             valid_to?: string | null;
         };
+        "marketing.CouponCode": {
+            code?: string;
+            coupon_id?: string;
+            /** Format: date-time */
+            created_at?: string;
+            /** Format: date-time */
+            redeemed_at?: string | null;
+            shared?: boolean;
+        };
         "marketing.CouponInput": {
             /** Format: int64 */
             amount?: number;
@@ -2991,7 +3083,10 @@ export interface components {
             amount_max?: number;
             /** Format: int64 */
             cap?: number;
+            channel?: string;
+            code?: string;
             ends_at: string;
+            gift_on?: string;
             kind: string;
             name: string;
             /** Format: int64 */
@@ -3018,10 +3113,12 @@ export interface components {
             amount_max?: number;
             /** Format: int64 */
             cap?: number;
+            channel?: string;
             /** Format: date-time */
             created_at?: string;
             /** Format: date-time */
             ends_at?: string;
+            gift_on?: string;
             id?: string;
             /** Format: int64 */
             issued?: number;
@@ -3061,6 +3158,7 @@ export interface components {
             coupon_id?: string;
             id?: string;
             order_id?: string | null;
+            source?: string;
             status?: string;
             /** Format: date-time */
             used_at?: string | null;
@@ -3102,6 +3200,18 @@ export interface components {
             scope?: components["schemas"]["pricing.Scope"];
             starts_at: string;
             tiers?: components["schemas"]["pricing.Tier"][];
+        };
+        "marketing.RedeemInput": {
+            code: string;
+        };
+        "marketing.SendInput": {
+            key: string;
+            member_ids: string[];
+        };
+        "marketing.SendResult": {
+            member_coupon_id?: string;
+            member_id?: string;
+            result?: string;
         };
         "marketing.ShippingTemplate": {
             /** Format: date-time */
@@ -3510,6 +3620,7 @@ export interface components {
             /** Format: int64 */
             discount_total?: number;
             free_shipping?: boolean;
+            gifts?: components["schemas"]["pricing.Gift"][];
             /** Format: int64 */
             item_total?: number;
             lines?: components["schemas"]["order.PreviewLine"][];
@@ -3643,9 +3754,17 @@ export interface components {
         };
         "pricing.Deal": {
             /** Format: int64 */
+            limit?: number;
+            /** Format: int64 */
             percent_off?: number;
             /** Format: int64 */
             price?: number;
+        };
+        "pricing.Gift": {
+            promotion_id?: string;
+            /** Format: int64 */
+            quantity?: number;
+            sku_id?: string;
         };
         "pricing.Rate": {
             /** Format: int64 */
@@ -3675,6 +3794,9 @@ export interface components {
         };
         "pricing.Tier": {
             free_shipping?: boolean;
+            /** Format: int64 */
+            gift_quantity?: number;
+            gift_sku_id?: string;
             /** Format: int64 */
             min_count?: number;
             /** Format: int64 */
@@ -3769,6 +3891,7 @@ export interface components {
             service_phone: string;
         };
         "settings.MessagesInput": {
+            coupon_expiry_template_id?: string;
             paid_template_id: string;
             shipped_template_id: string;
         };
@@ -4464,6 +4587,86 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["order.Preview"];
+                };
+            };
+            /** @description invalid input: error.fields names each field at fault */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description missing, invalid or expired token, or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no such object in this store (another store's objects do not exist) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the object's state does not allow this */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the request body or file is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unexpected error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "post_api_shop_v1_stores_store_coupon-codes_redeem": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                store: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["marketing.RedeemInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["marketing.MemberCoupon"];
                 };
             };
             /** @description invalid input: error.fields names each field at fault */
@@ -5731,6 +5934,47 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["catalog.Product"];
+                };
+            };
+            /** @description no such object in this store (another store's objects do not exist) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unexpected error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_api_shop_v1_stores_store_products_product_coupons: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                store: string;
+                product: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["api.Page_marketing.Coupon"];
                 };
             };
             /** @description no such object in this store (another store's objects do not exist) */
@@ -9635,6 +9879,245 @@ export interface operations {
             };
             /** @description no such object in this store (another store's objects do not exist) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unexpected error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_api_v1_stores_store_coupons_coupon_codes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                store: string;
+                coupon: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description missing, invalid or expired token, or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the role does not allow this, or the store is suspended */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no such object in this store (another store's objects do not exist) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unexpected error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_api_v1_stores_store_coupons_coupon_codes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                store: string;
+                coupon: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["marketing.CodesInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["api.Page_marketing.CouponCode"];
+                };
+            };
+            /** @description invalid input: error.fields names each field at fault */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description missing, invalid or expired token, or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the role does not allow this, or the store is suspended */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no such object in this store (another store's objects do not exist) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the object's state does not allow this */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the request body or file is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unexpected error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_api_v1_stores_store_coupons_coupon_send: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                store: string;
+                coupon: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["marketing.SendInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["api.Page_marketing.SendResult"];
+                };
+            };
+            /** @description invalid input: error.fields names each field at fault */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description missing, invalid or expired token, or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the role does not allow this, or the store is suspended */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no such object in this store (another store's objects do not exist) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the object's state does not allow this */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the request body or file is too large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
