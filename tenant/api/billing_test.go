@@ -240,7 +240,7 @@ func TestPlanPaymentNative(t *testing.T) {
 // store_closed while the console reads; a confirmed transfer reopens it.
 func TestExpiryGraceCloseReopen(t *testing.T) {
 	e := apptest.New(t)
-	op, _, pro := tinyPlans(t, e)
+	op, tiny, pro := tinyPlans(t, e)
 	cs := newCommerceStore(t, e, "lapsing-shop", "mainland")
 	other := newCommerceStore(t, e, "paid-up-shop", "mainland")
 	sid := cs.conn.StoreID
@@ -343,6 +343,15 @@ func TestExpiryGraceCloseReopen(t *testing.T) {
 	shopper.Must(201, "POST", cs.shop+"/checkout", checkout)
 	if st := shopStatus(cs); st["status"] != "open" {
 		t.Fatalf("shop status after paying: %v", st)
+	}
+	// A change of plan starts now: the year left on Pro does not become a
+	// year of the plan paid for one month.
+	pay = other.owner.Must(201, "POST", other.base+"/billing/payments", map[string]any{"plan_id": tiny, "period": "month", "method": "bank_transfer"}).Map(t)
+	op.Must(200, "POST", "/api/v1/platform/tenants/"+other.conn.StoreID+"/billing/payments/"+pay["id"].(string)+"/paid", nil)
+	ov = other.owner.Must(200, "GET", other.base+"/billing", nil).Map(t)
+	switched, _ := time.Parse(time.RFC3339Nano, ov["period_end"].(string))
+	if d := time.Until(switched); d < 27*24*time.Hour || d > 32*24*time.Hour || ov["plan"].(map[string]any)["id"] != tiny {
+		t.Fatalf("a month of another plan paid with a year left runs to %v on %v", switched, ov["plan"])
 	}
 }
 

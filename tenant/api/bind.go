@@ -256,8 +256,9 @@ func checkValue(v reflect.Value, path, name, text string, f *fieldErrs) {
 
 func bad(s string) bool { return strings.IndexByte(s, 0) >= 0 }
 
+// isIDName: a field holding an id (id, *_id) or a list of them (ids, *_ids).
 func isIDName(name string) bool {
-	return name == "id" || name == "ids" || strings.HasSuffix(name, "_id")
+	return name == "id" || name == "ids" || strings.HasSuffix(name, "_id") || strings.HasSuffix(name, "_ids")
 }
 
 func checkString(s, path, name, text string, f *fieldErrs) {

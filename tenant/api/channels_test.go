@@ -192,6 +192,11 @@ func TestCouponChannels(t *testing.T) {
 	if res := results(cs.owner.Must(200, "POST", cs.base+"/coupons/"+gift+"/send", map[string]any{"member_ids": []string{s1.ID}, "key": "vip-2"}).Map(t)); res[s1.ID] != "limit_reached" {
 		t.Fatalf("send past the member's limit: %v", res)
 	}
+	// An over-long id in an id list is refused at the edge, naming the item.
+	long := cs.owner.Do("POST", cs.base+"/coupons/"+gift+"/send", map[string]any{"member_ids": []string{strings.Repeat("9", 65)}, "key": "vip-3"})
+	if long.Status != 400 || !strings.Contains(string(long.Body), `"member_ids[0]"`) {
+		t.Fatalf("an over-long member id: %d %s", long.Status, long.Body)
+	}
 	if issued, rows, _ := couponCounts(t, e, cs.conn.StoreID, gift); issued != 2 || rows != 2 {
 		t.Fatalf("gift coupon: issued %d, rows %d", issued, rows)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/shoplet/shoplet/tenant"
 	"github.com/shoplet/shoplet/tenant/marketing"
 	"github.com/shoplet/shoplet/tenant/member"
+	"github.com/shoplet/shoplet/tenant/miniapp"
 	"github.com/shoplet/shoplet/tenant/order"
 )
 
@@ -106,7 +107,7 @@ func (a *App) CouponExpiry(ctx context.Context) error {
 			if err != nil {
 				return skipIfNotFound(err)
 			}
-			err = a.WxApp.Subscribe(ctx, openid, tpl.CouponExpiryTemplateID, "pages/coupons/index",
+			err = a.WxApp.Subscribe(ctx, openid, tpl.CouponExpiryTemplateID, miniapp.PageMyCoupons,
 				map[string]string{"thing1": r.CouponName, "time2": r.ValidTo.In(time.FixedZone("CST", 8*3600)).Format("2006-01-02 15:04")})
 			if errs.KindOf(err) == errs.Conflict { // the shopper did not subscribe
 				return nil

@@ -300,8 +300,11 @@ func (s *Service) settle(ctx context.Context, outTradeNo, transactionID string, 
 			return err
 		}
 		from := now
-		if sub.PeriodEnd.After(now) && (sub.Status == Active || sub.PlanID == p.PlanID) {
-			from = sub.PeriodEnd // a renewal adds to what is left
+		if sub.PeriodEnd.After(now) && sub.PlanID == p.PlanID {
+			// A renewal of the same plan adds to what is left. A change of
+			// plan starts now: time left on a cheaper plan never becomes
+			// time on a dearer one.
+			from = sub.PeriodEnd
 		}
 		end := from.AddDate(1, 0, 0)
 		if p.Period == "month" {

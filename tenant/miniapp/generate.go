@@ -43,6 +43,7 @@ const (
 	PageUser        = "pages/user/index"
 	PageEntry       = "pages/entry/index" // resolves a mini-program code's scene
 	PageOrderDetail = "pkg-order/detail/index"
+	PageMyCoupons   = "pkg-order/my-coupons/index" // 我的优惠券: where a coupon expiry reminder opens
 )
 
 // Modes: who uploads the package decides where its configuration lives.
