@@ -307,89 +307,160 @@ var sqlKeywords = map[string]bool{}
 func init() {
 	for _, k := range strings.Fields(`where on join inner left right full outer cross natural using group order limit offset having
 		set values select returning union intersect except window as and or not for default on conflict do nothing update delete insert into from
-		of skip locked nowait share lateral only`) {
+		of skip locked nowait share lateral only table with recursive when then else end case is in exists between like`) {
 		sqlKeywords[k] = true
 	}
 }
 
+// opensBlock: a parenthesis followed by one of these opens a query block.
+var opensBlock = map[string]bool{"select": true, "with": true, "insert": true, "update": true, "delete": true, "values": true}
+
+// ref is one table named in a statement: where (its query block), how
+// (its alias, or the table's name) and by which keyword.
+type ref struct {
+	table, key, kw string
+	block          int
+}
+
+// read checks one statement. Tables are collected per query block (a
+// SELECT, a parenthesised subquery, each branch of a UNION), and a
+// condition "x.tenant_id = value" counts for the reference x resolves to
+// from the condition's block outwards, only where it can restrict rows: right
+// after WHERE, ON or AND, and not next to an OR. So one branch of a UNION,
+// a subquery, an OR alternative or a select-list comparison cannot scope
+// another reference of the same name.
 func (t *tables) read(q string) error {
 	toks := tokenize(q)
-	type ref struct{ table, alias, kw string }
+	// Blocks: 0 is the statement; "(" SELECT|WITH opens a child block;
+	// UNION/INTERSECT/EXCEPT starts a sibling at the same level.
+	block := make([]int, len(toks))
+	parent := []int{-1}
+	type frame struct{ block int }
+	stack := []frame{{0}}
+	cur := 0
+	for i, tk := range toks {
+		switch tk {
+		case "(":
+			if i+1 < len(toks) && opensBlock[toks[i+1]] {
+				parent = append(parent, cur)
+				cur = len(parent) - 1
+			}
+			stack = append(stack, frame{cur})
+		case ")":
+			if len(stack) > 1 {
+				stack = stack[:len(stack)-1]
+			}
+			block[i] = cur
+			cur = stack[len(stack)-1].block
+			continue
+		case "union", "intersect", "except":
+			parent = append(parent, parent[cur])
+			cur = len(parent) - 1
+			stack[len(stack)-1] = frame{cur}
+		}
+		block[i] = cur
+	}
+
 	var refs []ref
-	allRefs := 0
+	perBlock := map[int]int{}
 	for i := 0; i < len(toks); i++ {
 		kw := toks[i]
-		if kw != "from" && kw != "join" && kw != "update" && kw != "into" {
+		if kw != "from" && kw != "join" && kw != "update" && kw != "into" && kw != "using" && kw != "table" {
 			continue
 		}
 		for j := i + 1; j < len(toks); {
+			for j < len(toks) && (toks[j] == "only" || (toks[j] == "(" && j+1 < len(toks) && !opensBlock[toks[j+1]])) {
+				j++ // FROM ONLY t, FROM (t JOIN ...)
+			}
+			if j >= len(toks) {
+				break
+			}
 			name := toks[j]
-			if name == "(" || sqlKeywords[name] {
+			if name == "(" || sqlKeywords[name] || isValue(name) && !strings.HasPrefix(name, "'") {
 				break // a subquery, or a keyword such as FROM in DELETE ... FROM
 			}
+			name = strings.Trim(name, "'")
 			if k := strings.LastIndexByte(name, '.'); k >= 0 {
 				name = name[k+1:] // schema-qualified
 			}
-			allRefs++
-			r := ref{table: name, kw: kw}
+			r := ref{table: name, kw: kw, block: block[i]}
 			j++
 			if j < len(toks) && toks[j] == "as" {
 				j++
 			}
+			alias := ""
 			if j < len(toks) && isIdent(toks[j]) && !sqlKeywords[toks[j]] {
-				r.alias = toks[j]
+				alias = toks[j]
 				j++
 			}
+			r.key = refKey(name, alias)
+			perBlock[r.block]++
 			if t.owned(name) {
 				refs = append(refs, r)
 			}
-			if kw != "from" || j >= len(toks) || toks[j] != "," {
+			if (kw != "from" && kw != "using") || j >= len(toks) || toks[j] != "," {
 				break
 			}
 			j++ // FROM a, b
 		}
 	}
-	// A reference is scoped when its tenant_id equals a value (a placeholder
-	// or a literal), or equals the tenant_id of a reference that is scoped.
-	keyOf := func(col string) (string, bool) {
-		if col == "tenant_id" {
-			if allRefs == 1 && len(refs) == 1 {
-				return refKey(refs[0].table, refs[0].alias), true
-			}
-			return "", false
-		}
+	if len(refs) == 0 {
+		return nil
+	}
+	// resolve finds the reference a column's qualifier names, from block b outwards.
+	resolve := func(col string, b int) (int, bool) {
 		k, ok := strings.CutSuffix(col, ".tenant_id")
 		if !ok {
-			return "", false
+			if col != "tenant_id" || perBlock[b] != 1 {
+				return 0, false
+			}
+			for i, r := range refs {
+				if r.block == b {
+					return i, true
+				}
+			}
+			return 0, false
 		}
 		if i := strings.LastIndexByte(k, '.'); i >= 0 {
 			k = k[i+1:]
 		}
-		return k, true
-	}
-	scoped := map[string]bool{}
-	var links [][2]string
-	start := len(toks)
-	for i, tk := range toks {
-		if tk == "where" || tk == "on" {
-			start = i
-			break
+		for ; b >= 0; b = parent[b] {
+			for i, r := range refs {
+				if r.block == b && r.key == k {
+					return i, true
+				}
+			}
 		}
+		return 0, false
 	}
-	for i := start + 1; i+1 < len(toks); i++ {
+	scoped := make([]bool, len(refs))
+	var links [][2]int
+	for i := 1; i+1 < len(toks); i++ {
 		if toks[i] != "=" {
 			continue
 		}
+		// The comparison must be a conjunct: after WHERE/ON/AND (and any
+		// opening parentheses), and not followed by OR.
+		p := i - 2
+		for p >= 0 && toks[p] == "(" {
+			p--
+		}
+		if p < 0 || (toks[p] != "where" && toks[p] != "on" && toks[p] != "and") {
+			continue
+		}
+		if i+2 < len(toks) && toks[i+2] == "or" {
+			continue
+		}
 		l, r := toks[i-1], toks[i+1]
-		lk, lok := keyOf(l)
-		rk, rok := keyOf(r)
+		li, lok := resolve(l, block[i])
+		ri, rok := resolve(r, block[i])
 		switch {
 		case lok && rok:
-			links = append(links, [2]string{lk, rk})
+			links = append(links, [2]int{li, ri})
 		case lok && isValue(r):
-			scoped[lk] = true
+			scoped[li] = true
 		case rok && isValue(l):
-			scoped[rk] = true
+			scoped[ri] = true
 		}
 	}
 	for changed := true; changed; {
@@ -401,14 +472,14 @@ func (t *tables) read(q string) error {
 			}
 		}
 	}
-	for _, r := range refs {
+	for i, r := range refs {
 		if r.kw == "into" {
 			if !contains(toks, "tenant_id") {
 				return fmt.Errorf("%w: INSERT INTO %s without tenant_id", ErrUnscoped, r.table)
 			}
 			continue
 		}
-		if !scoped[refKey(r.table, r.alias)] {
+		if !scoped[i] {
 			return fmt.Errorf("%w: %s", ErrUnscoped, r.table)
 		}
 	}
@@ -425,7 +496,7 @@ func refKey(table, alias string) string {
 // isValue reports whether a token is a bound value: a placeholder (?, $1) or
 // a string literal.
 func isValue(tok string) bool {
-	return tok == "?" || tok == "''" || (len(tok) > 1 && tok[0] == '$')
+	return tok == "?" || (len(tok) > 1 && (tok[0] == '$' || tok[0] == '\''))
 }
 
 func contains(toks []string, s string) bool {
@@ -445,9 +516,17 @@ func isIdent(s string) bool {
 	return c == '_' || (c >= 'a' && c <= 'z')
 }
 
-// tokenize lower-cases q, drops string literals and comments, unquotes
-// identifiers ("t"."c" and `t`.`c` become t.c) and splits it into words
-// (dotted names stay whole) and single punctuation characters.
+func lower(c byte) byte {
+	if c >= 'A' && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
+// tokenize lower-cases q, drops comments, keeps each string literal as one
+// token ('text'), unquotes identifiers ("t"."c", `t`.`c` and [t].[c] become
+// t.c) and splits it into words (dotted names stay whole) and single
+// punctuation characters.
 func tokenize(q string) []string {
 	var out []string
 	var cur strings.Builder
@@ -461,17 +540,24 @@ func tokenize(q string) []string {
 		c := q[i]
 		switch {
 		case c == '\'':
+			// A string literal becomes one token, quotes kept ('text'), so it
+			// is a value, and a table only where SQLite reads it as one.
 			flush()
+			var lit strings.Builder
+			lit.WriteByte('\'')
 			for i++; i < len(q); i++ {
 				if q[i] == '\'' {
 					if i+1 < len(q) && q[i+1] == '\'' {
 						i++
+						lit.WriteByte('\'')
 						continue
 					}
 					break
 				}
+				lit.WriteByte(lower(q[i]))
 			}
-			out = append(out, "''")
+			lit.WriteByte('\'')
+			out = append(out, lit.String())
 		case c == '-' && i+1 < len(q) && q[i+1] == '-':
 			flush()
 			for i < len(q) && q[i] != '\n' {
@@ -484,12 +570,29 @@ func tokenize(q string) []string {
 			} else {
 				i = len(q)
 			}
-		case c == '"' || c == '`':
-			// quoted identifier: keep its text, drop the quotes
+		case c == '"' || c == '`' || c == '[':
+			// A quoted identifier is read to its closing quote as part of the
+			// current word ("t"."c" becomes t.c), whatever it contains: a
+			// "--", "/*" or quote inside it starts no comment or string.
+			end := c
+			if c == '[' {
+				end = ']'
+			}
+			for i++; i < len(q); i++ {
+				if q[i] == end {
+					if end != ']' && i+1 < len(q) && q[i+1] == end {
+						i++
+						cur.WriteByte(end)
+						continue
+					}
+					break
+				}
+				cur.WriteByte(lower(q[i]))
+			}
 		case c == '_' || c == '$' || c == '.' || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'):
 			cur.WriteByte(c)
 		case c >= 'A' && c <= 'Z':
-			cur.WriteByte(c + 'a' - 'A')
+			cur.WriteByte(lower(c))
 		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
 			flush()
 		default:

@@ -140,11 +140,26 @@ func TestScopeCoversEveryTenantTable(t *testing.T) {
 				"raw update":    q().Exec("UPDATE " + table + " SET tenant_id = tenant_id").Error,
 				"comma join":    q().Raw("SELECT count(*) FROM tenants tt, " + table + " j WHERE j.tenant_id = tt.id").Scan(&n).Error,
 				"quoted schema": q().Raw(`SELECT count(*) FROM "` + table + `" WHERE id = 'x'`).Scan(&n).Error,
+				// A condition elsewhere does not scope a reference: another
+				// UNION branch, an OR alternative, the select list, a
+				// subquery's own reference of the same name.
+				"union branch":   q().Raw("SELECT tenant_id FROM "+table+" WHERE "+table+".tenant_id = ? UNION ALL SELECT tenant_id FROM "+table, A).Scan(&ids).Error,
+				"or":             q().Raw("SELECT count(*) FROM "+table+" x WHERE x.tenant_id IS NULL OR x.tenant_id = ?", A).Scan(&n).Error,
+				"select list":    q().Raw("SELECT x.tenant_id = ? FROM "+table+" x", A).Scan(&ids).Error,
+				"outer by inner": q().Raw("SELECT count(*) FROM "+table+" x WHERE EXISTS (SELECT 1 FROM "+table+" x WHERE x.tenant_id = ?)", A).Scan(&n).Error,
+				// Quoting cannot hide text from the guard, nor ONLY or USING a table.
+				"quoted comment": q().Raw(`SELECT tenant_id AS "a--b" FROM ` + table).Scan(&ids).Error,
+				"only":           q().Raw("SELECT count(*) FROM ONLY " + table).Scan(&n).Error,
+				"delete using":   q().Exec("DELETE FROM tenants USING "+table+" x WHERE tenants.id = ? AND x.tenant_id = tenants.id", B).Error,
 			}
 			for what, err := range refused {
 				if !errors.Is(err, tenant.ErrUnscoped) {
 					t.Errorf("%s: %s: err = %v, want ErrUnscoped", table, what, err)
 				}
+			}
+			// A correlated subquery tied to a scoped outer reference is allowed.
+			if err := q().Raw("SELECT count(*) FROM "+table+" x WHERE x.tenant_id = ? AND EXISTS (SELECT 1 FROM "+table+" y WHERE y.tenant_id = x.tenant_id)", A).Scan(&n).Error; err != nil || n != wantA {
+				t.Errorf("%s: correlated subquery = %d, %v; want %d", table, n, err, wantA)
 			}
 			// Raw SQL with its own tenant condition is allowed.
 			if err := q().Raw("SELECT count(*) FROM "+table+" WHERE tenant_id = ?", A).Scan(&n).Error; err != nil || n != wantA {
