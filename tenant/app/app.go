@@ -274,6 +274,10 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	// instance's local copy before returning (as catalog versions are).
 	payKey := func(tid string) string { return cfg.RedisPrefix + "payv:{" + tid + "}" }
 	a.Settings.AfterChange = func(ctx context.Context, section string) {
+		// The change is committed: bump even if the request that made it
+		// has gone (a lost bump would leave other instances on the old
+		// merchant until the TTL).
+		ctx = context.WithoutCancel(ctx)
 		if tid, ok := tenant.FromContext(ctx); ok {
 			if err := rdb.Incr(ctx, payKey(tid)).Err(); err != nil {
 				log.ErrorContext(ctx, "bump payment configuration version", "err", err)

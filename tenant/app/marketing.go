@@ -83,11 +83,10 @@ func (a *App) wireMarketing() {
 		return err
 	})
 	a.Mux.Handle(TypeCouponExpiry, func(ctx context.Context, _ json.RawMessage) error {
-		if err := a.CouponExpiry(ctx); err != nil {
-			return err
-		}
-		m.OnCoupon(ctx) // the next run
-		return nil
+		// The next run is queued whatever this one did: a failure (retried
+		// by asynq) must not end the store's hourly chain.
+		m.OnCoupon(ctx)
+		return a.CouponExpiry(ctx)
 	})
 }
 

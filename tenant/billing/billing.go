@@ -568,9 +568,10 @@ type Swept struct {
 func (s *Service) Sweep(ctx context.Context, now time.Time) (Swept, error) {
 	now = now.UTC()
 	var out Swept
-	if err := s.remind(ctx, now, &out); err != nil {
-		return out, err
-	}
+	// A reminder that cannot be queued does not hold back the status
+	// changes: they run, and the error is returned (the job retries; a
+	// reminder already recorded is not sent twice).
+	remindErr := s.remind(ctx, now, &out)
 	err := s.T.PlatformTx(ctx, func(ctx context.Context) error {
 		db := s.T.P(ctx)
 		r := db.Model(&Subscription{}).Where("status IN ? AND period_end <= ?", []string{Trial, Active}, now).
@@ -583,7 +584,7 @@ func (s *Service) Sweep(ctx context.Context, now time.Time) (Swept, error) {
 		out.Closed = r.RowsAffected
 		return r.Error
 	})
-	return out, err
+	return out, errors.Join(err, remindErr)
 }
 
 // remind mails the owners of running periods that end within a reminder's
