@@ -194,8 +194,23 @@ func TestRedisMasterKilled(t *testing.T) {
 		t.Fatalf("the replica %s was not promoted with cluster_state:ok within 60 s", heir)
 	}
 
-	// No stale session: refused on both instances, the whole time the near
-	// caches could have held a copy (1 s), and refresh refused too.
+	// No stale session. An instance that has not spoken to Redis since the
+	// kill learns of the failover at its first request, which may fail
+	// (5xx: refused, never served); within the follow time it answers 401.
+	// Then: refused on both instances the whole time the near caches could
+	// have held a copy (1 s), and refresh refused too.
+	for i, env := range []*apptest.Env{e, e2} {
+		for {
+			r := (&apptest.Client{E: env, Token: revoked}).Do("GET", "/api/v1/me", nil)
+			if r.Status == 401 {
+				break
+			}
+			if r.Status < 500 || time.Since(killedAt) > follow {
+				t.Fatalf("instance %d serves the signed-out session after the failover: %d %s", i+1, r.Status, r.Body)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
 	for end := time.Now().Add(1500 * time.Millisecond); time.Now().Before(end); time.Sleep(50 * time.Millisecond) {
 		for i, env := range []*apptest.Env{e, e2} {
 			if r := (&apptest.Client{E: env, Token: revoked}).Do("GET", "/api/v1/me", nil); r.Status != 401 {
