@@ -10,7 +10,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/shoplet/shoplet/pkg/errs"
-	"github.com/shoplet/shoplet/pkg/ids"
 	"github.com/shoplet/shoplet/tenant"
 	"github.com/shoplet/shoplet/tenant/access"
 	"github.com/shoplet/shoplet/tenant/billing"
@@ -218,17 +217,5 @@ func (s *Server) markPaymentPaid(c *gin.Context) {
 }
 
 func (s *Server) billingNotify(c *gin.Context) {
-	tid := c.Param("store")
-	if !ids.Valid(tid) {
-		s.fail(c, errStoreNotFound)
-		return
-	}
-	cx := tenant.WithTenant(ctx(c), tid)
-	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxJSON)
-	if err := s.Billing.HandleNotify(cx, c.Request); err != nil {
-		s.log.WarnContext(cx, "plan payment notification refused", "err", err)
-		c.AbortWithStatusJSON(http.StatusBadRequest, gin.H{"code": "FAIL", "message": "notification refused"})
-		return
-	}
-	c.Status(http.StatusNoContent)
+	s.wechatPayNotify(c, "plan payment notification refused", s.Billing.HandleNotify)
 }

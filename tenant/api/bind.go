@@ -194,25 +194,38 @@ func checkRequired(t reflect.Type, raw json.RawMessage, path string, f *fieldErr
 
 var requireCache sync.Map // reflect.Type -> bool
 
-// mayRequire reports whether t has a required field anywhere inside.
+// mayRequire reports whether t has a required field anywhere inside. Only
+// final answers are cached: a type still being visited (a recursive type)
+// is tracked in the walk's own set, never published half-done to other
+// requests.
 func mayRequire(t reflect.Type) bool {
+	return mayRequireIn(t, map[reflect.Type]bool{})
+}
+
+func mayRequireIn(t reflect.Type, visiting map[reflect.Type]bool) bool {
 	if v, ok := requireCache.Load(t); ok {
 		return v.(bool)
 	}
-	requireCache.Store(t, false) // recursive types end here
+	if visiting[t] {
+		return false // the recursion adds nothing the outer visit will not find
+	}
+	visiting[t] = true
 	r := false
 	switch t.Kind() {
 	case reflect.Pointer, reflect.Slice, reflect.Array, reflect.Map:
-		r = mayRequire(t.Elem())
+		r = mayRequireIn(t.Elem(), visiting)
 	case reflect.Struct:
 		for _, fd := range fieldsOf(t) {
-			if fd.required || mayRequire(fd.typ) {
+			if fd.required || mayRequireIn(fd.typ, visiting) {
 				r = true
 				break
 			}
 		}
 	}
-	requireCache.Store(t, r)
+	delete(visiting, t)
+	if len(visiting) == 0 || r {
+		requireCache.Store(t, r) // an inner "false" may hide the outer type's required field: cache it from the top only
+	}
 	return r
 }
 

@@ -543,18 +543,28 @@ func (s *Server) shopRefund(c *gin.Context) {
 }
 
 func (s *Server) payNotify(c *gin.Context) {
+	if s.Pay == nil {
+		s.fail(c, errStoreNotFound)
+		return
+	}
+	s.wechatPayNotify(c, "payment notification refused", s.Pay.HandleNotify)
+}
+
+// wechatPayNotify hands a WeChat Pay notification for the store in the path
+// to handle, and answers in WeChat Pay's shape.
+func (s *Server) wechatPayNotify(c *gin.Context, refused string, handle func(contextT, *http.Request) error) {
 	tid := c.Param("store")
-	if !ids.Valid(tid) || s.Pay == nil {
+	if !ids.Valid(tid) {
 		s.fail(c, errStoreNotFound)
 		return
 	}
 	cx := tenant.WithTenant(ctx(c), tid)
 	// A notification is a few KB; the SDK would read any body whole.
 	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxJSON)
-	if err := s.Pay.HandleNotify(cx, c.Request); err != nil {
+	if err := handle(cx, c.Request); err != nil {
 		// WeChat Pay retries on a non-2xx answer; a forged or mismatched
 		// notification changed nothing and is logged.
-		s.log.WarnContext(cx, "payment notification refused", "err", err)
+		s.log.WarnContext(cx, refused, "err", err)
 		c.AbortWithStatusJSON(http.StatusBadRequest, gin.H{"code": "FAIL", "message": "notification refused"})
 		return
 	}

@@ -48,14 +48,21 @@ var codeShape = regexp.MustCompile(`^[A-Z0-9]{4,20}$`)
 func normCode(c string) string { return strings.ToUpper(strings.TrimSpace(c)) }
 
 // codeAlphabet has no 0/O or 1/I/L, so a code read aloud or typed is not
-// mistaken; 12 of its 32 letters make 60 random bits, not guessable.
+// mistaken; 12 of its 31 letters make 59 random bits, not guessable.
 const codeAlphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 
 func newCode() string {
 	b := make([]byte, 12)
-	_, _ = rand.Read(b)
-	for i := range b {
-		b[i] = codeAlphabet[int(b[i])%len(codeAlphabet)]
+	var buf [32]byte
+	for i := 0; i < len(b); {
+		_, _ = rand.Read(buf[:])
+		for _, x := range buf {
+			// Rejection keeps every letter equally likely: 248 = 8 × 31.
+			if int(x) < 8*len(codeAlphabet) && i < len(b) {
+				b[i] = codeAlphabet[int(x)%len(codeAlphabet)]
+				i++
+			}
+		}
 	}
 	return string(b)
 }
